@@ -75,7 +75,7 @@ for (const p of packages) {
     `${JSON.stringify(
       {
         extends: "../../tooling/tsconfig/node.json",
-        compilerOptions: { composite: false, noEmit: true, rootDir: "." },
+        compilerOptions: { composite: false, noEmit: true },
         include: ["src", "test", "vitest.config.ts"],
       },
       null,

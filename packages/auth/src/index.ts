@@ -1,1 +1,4 @@
-export {};
+export { AuthBase } from "./auth-base.js";
+export { toAuthenticator } from "./authenticator.js";
+export { basicAuthHeader, HTTPBasicAuth, HTTPProxyAuth } from "./basic.js";
+export { BearerTokenAuth } from "./bearer.js";

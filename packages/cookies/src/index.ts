@@ -1,1 +1,6 @@
-export {};
+export {
+  type CookieAttributes,
+  type CookieJarInit,
+  type CookieRecord,
+  RequestsCookieJar,
+} from "./requests-cookie-jar.js";

@@ -22,4 +22,6 @@ export type AuthInput =
   | readonly [username: string, password: string]
   | string
   | Authenticator
-  | ((request: PreparedRequest) => PreparedRequest | undefined | void | Promise<PreparedRequest | undefined | void>);
+  | ((
+      request: PreparedRequest,
+    ) => PreparedRequest | undefined | void | Promise<PreparedRequest | undefined | void>);

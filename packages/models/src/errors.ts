@@ -51,7 +51,11 @@ function defineError(ctor: BrandedClass, name: string, also: readonly string[] =
 
 function brandsOf(ctor: BrandedClass): ReadonlySet<string> {
   const brands = new Set<string>();
-  for (let c: BrandedClass | null = ctor; c && c !== Error; c = Object.getPrototypeOf(c) as BrandedClass | null) {
+  for (
+    let c: BrandedClass | null = ctor;
+    c && c !== Error;
+    c = Object.getPrototypeOf(c) as BrandedClass | null
+  ) {
     if (Object.hasOwn(c, OWN_BRANDS)) for (const b of c[OWN_BRANDS]!) brands.add(b);
   }
   return brands;
@@ -279,7 +283,11 @@ const TRANSPORT_BRAND = Symbol.for("nq.error.TransportError");
 /** The one error a transport throws: a kind, a phase and whether replaying is safe, never a message to parse. */
 export class TransportError extends Error {
   static {
-    Object.defineProperty(this.prototype, "name", { value: "TransportError", writable: true, configurable: true });
+    Object.defineProperty(this.prototype, "name", {
+      value: "TransportError",
+      writable: true,
+      configurable: true,
+    });
   }
 
   readonly kind: TransportErrorKind;
@@ -306,7 +314,11 @@ export class TransportError extends Error {
  * attaching the request and response. An abort reason and an existing `RequestException` pass
  * through (the latter with the request filled in when it had none).
  */
-export function requestExceptionFrom(error: unknown, request?: PreparedRequest, response?: Response): unknown {
+export function requestExceptionFrom(
+  error: unknown,
+  request?: PreparedRequest,
+  response?: Response,
+): unknown {
   if (error instanceof RequestException) {
     error.request ??= request;
     error.response ??= response;
@@ -332,7 +344,9 @@ export function requestExceptionFrom(error: unknown, request?: PreparedRequest, 
     case "reset":
     case "protocol":
     case "closed":
-      return error.phase === "body" ? new ChunkedEncodingError(message, options) : new ConnectionError(message, options);
+      return error.phase === "body"
+        ? new ChunkedEncodingError(message, options)
+        : new ConnectionError(message, options);
     default:
       return new ConnectionError(message, options);
   }

@@ -20,7 +20,9 @@ const BRAND = Symbol.for("nq.Headers");
 
 function checkName(name: string): void {
   if (!TOKEN.test(name)) {
-    throw new InvalidHeader(`Invalid leading whitespace, reserved character(s), or return character(s) in header name: ${JSON.stringify(name)}`);
+    throw new InvalidHeader(
+      `Invalid leading whitespace, reserved character(s), or return character(s) in header name: ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -35,7 +37,9 @@ function checkValue(name: string, value: string): void {
 function toValue(name: string, value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "bigint") return String(value);
-  throw new InvalidHeader(`Header ${name} must be a string or a number, not ${value === null ? "null" : typeof value}`);
+  throw new InvalidHeader(
+    `Header ${name} must be a string or a number, not ${value === null ? "null" : typeof value}`,
+  );
 }
 
 /**
@@ -48,8 +52,12 @@ export class Headers implements Iterable<[string, string]> {
   #names: string[] = [];
   #values: string[] = [];
 
+  static {
+    // On the prototype: a per-instance property would cost every response its own define.
+    Object.defineProperty(Headers.prototype, BRAND, { value: true });
+  }
+
   constructor(init?: HeadersInit | null) {
-    Object.defineProperty(this, BRAND, { value: true });
     if (init != null) this.#fill(init);
   }
 

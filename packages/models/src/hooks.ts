@@ -25,7 +25,13 @@ export interface Hooks {
 export type HookEvent = keyof Hooks;
 
 /** Every hook event, in lifecycle order. */
-export const HOOK_EVENTS: readonly HookEvent[] = ["preRequest", "preSend", "onUpload", "earlyResponse", "response"];
+export const HOOK_EVENTS: readonly HookEvent[] = [
+  "preRequest",
+  "preSend",
+  "onUpload",
+  "earlyResponse",
+  "response",
+];
 
 /** Upload progress, as the `onUpload` hook sees it on `request.uploadProgress`. */
 export interface TransferProgress {

@@ -1,11 +1,11 @@
-export type { AuthFlow, Authenticator, AuthInput } from "./auth-flow.js";
+export type { Authenticator, AuthFlow, AuthInput } from "./auth-flow.js";
 export {
   type BodyInit,
   type EncodedBody,
   encodeBody,
   type FileContent,
-  type FilesInput,
   type FileSpec,
+  type FilesInput,
   type FormFields,
   type FormValue,
   isReplayable,
@@ -46,13 +46,26 @@ export {
   UnrewindableBodyError,
   URLRequired,
 } from "./errors.js";
-export { type HeaderValue, Headers, type HeadersInit } from "./headers.js";
-export { HOOK_EVENTS, type Hook, type HookEvent, type HookList, type Hooks, type TransferProgress } from "./hooks.js";
+export { Headers, type HeadersInit, type HeaderValue } from "./headers.js";
+export {
+  HOOK_EVENTS,
+  type Hook,
+  type HookEvent,
+  type HookList,
+  type Hooks,
+  type TransferProgress,
+} from "./hooks.js";
 export { type Link, parseLinkHeader } from "./link-header.js";
 export {
+  boundaryFromContentType,
+  encodeMultipart,
+  type MultipartEncoding,
+  type MultipartSegment,
+} from "./multipart.js";
+export {
   type CookiesInput,
-  type PrepareInit,
   PreparedRequest,
+  type PrepareInit,
   Request,
   type RequestInit,
 } from "./request.js";
@@ -70,4 +83,15 @@ export type {
   Transport,
   TransportResponse,
 } from "./transport.js";
-export { encodeParams, type ParamValue, prepareUrl, type QueryParams, urlPath } from "./url.js";
+export {
+  encodeParams,
+  joinBaseUrl,
+  type ParamValue,
+  prepareUrl,
+  type QueryParams,
+  redecodeLatin1,
+  requoteUri,
+  resolveLocation,
+  unquoteUnreserved,
+  urlPath,
+} from "./url.js";

@@ -1,4 +1,4 @@
-import type { AuthInput } from "./auth-flow.js";
+import type { Authenticator, AuthInput } from "./auth-flow.js";
 import { type EncodedBody, encodeBody, type FilesInput, type RequestBody, type RequestData } from "./body.js";
 import { Headers, type HeadersInit } from "./headers.js";
 import type { Hooks, TransferProgress } from "./hooks.js";
@@ -12,7 +12,11 @@ export type CookiesInput = { readonly [name: string]: string | null | undefined 
 export interface RequestInit {
   readonly method?: string | undefined;
   readonly url: string;
-  readonly headers?: HeadersInit | { readonly [name: string]: string | number | null | undefined } | null | undefined;
+  readonly headers?:
+    | HeadersInit
+    | { readonly [name: string]: string | number | null | undefined }
+    | null
+    | undefined;
   readonly params?: QueryParams | null | undefined;
   readonly data?: RequestData | null | undefined;
   readonly json?: unknown;
@@ -88,6 +92,8 @@ export class PreparedRequest {
   headers: Headers = new Headers();
   body: RequestBody | null = null;
   hooks: Hooks = {};
+  /** The authenticator the session runs when it sends this request (it sets `Authorization`). */
+  auth: Authenticator | undefined;
   /** The connection that served this request, once one was picked. */
   connInfo: ConnectionInfo | undefined;
   /** Upload progress while the body is sent, for the `onUpload` hook. */
@@ -122,7 +128,11 @@ export class PreparedRequest {
 
   #setBody(encoded: EncodedBody): void {
     this.body = encoded.body;
-    if (encoded.contentType !== null && !this.headers.has("content-type")) {
+    // A multipart type carries the boundary the body was built with, so it replaces the caller's.
+    if (
+      encoded.contentType !== null &&
+      (!this.headers.has("content-type") || encoded.contentType.startsWith("multipart/"))
+    ) {
       this.headers.set("Content-Type", encoded.contentType);
     }
     this.prepareContentLength(encoded.length);
@@ -166,6 +176,7 @@ export class PreparedRequest {
     p.headers = this.headers.copy();
     p.body = this.body;
     p.hooks = this.hooks;
+    p.auth = this.auth;
     return p;
   }
 

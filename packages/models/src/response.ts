@@ -4,8 +4,8 @@ import {
   HTTPError,
   JSONDecodeError,
   RequestException,
-  StreamConsumedError,
   requestExceptionFrom,
+  StreamConsumedError,
 } from "./errors.js";
 import { Headers, type HeadersInit } from "./headers.js";
 import { type Link, parseLinkHeader } from "./link-header.js";
@@ -83,6 +83,15 @@ async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncG
     pending = data;
   }
   if (pending.length) yield pending;
+}
+
+// A label TextDecoder does not know falls back to UTF-8, as `text` does.
+function streamingDecoder(encoding: string | null): TextDecoder {
+  try {
+    return new TextDecoder(encoding ?? "utf-8");
+  } catch {
+    return new TextDecoder("utf-8");
+  }
 }
 
 /** A server's answer: status, headers, body, and where it came from. */
@@ -207,7 +216,9 @@ export class Response implements AsyncIterable<Uint8Array>, AsyncDisposable {
         { response: this },
       );
     }
-    throw new StreamConsumedError("The body of this response was already consumed by iteration", { response: this });
+    throw new StreamConsumedError("The body of this response was already consumed by iteration", {
+      response: this,
+    });
   }
 
   /** The body decoded as text with {@link Response.encoding} (or the apparent encoding). */
@@ -251,7 +262,9 @@ export class Response implements AsyncIterable<Uint8Array>, AsyncDisposable {
           ? "Server Error"
           : null;
     if (kind) {
-      throw new HTTPError(`${this.statusCode} ${kind}: ${this.reason} for url: ${this.url}`, { response: this });
+      throw new HTTPError(`${this.statusCode} ${kind}: ${this.reason} for url: ${this.url}`, {
+        response: this,
+      });
     }
     return this;
   }
@@ -312,7 +325,7 @@ export class Response implements AsyncIterable<Uint8Array>, AsyncDisposable {
    * with {@link Response.encoding} or UTF-8. Lines span chunk boundaries.
    */
   async *iterLines(options: { readonly delimiter?: string } = {}): AsyncGenerator<string, void, undefined> {
-    const decoder = new TextDecoder(this.encoding ?? "utf-8");
+    const decoder = streamingDecoder(this.encoding);
     const { delimiter } = options;
     let pending = "";
     for await (const chunk of this.iterContent()) {
@@ -339,7 +352,9 @@ export class Response implements AsyncIterable<Uint8Array>, AsyncDisposable {
     return this.iterContent();
   }
 
-  async *#consume(source: AsyncIterable<Uint8Array> | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+  async *#consume(
+    source: AsyncIterable<Uint8Array> | undefined,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     if (this.#state.kind === "streaming" || this.#state.kind === "closed" || source === undefined) {
       throw new StreamConsumedError("The body of this response was already consumed", { response: this });
     }

@@ -95,7 +95,7 @@ export interface TransportResponse {
   readonly body: AsyncIterable<Uint8Array>;
   /** The body as received, still content-encoded. Iterate either this or `body`, not both. */
   readonly rawBody?: AsyncIterable<Uint8Array> | undefined;
-  /** Trailer fields, settled once the body has been read to its end. */
+  /** Trailer fields once the body has been read to its end; `undefined` when there are none or the body was cancelled or failed. Never rejects. */
   readonly trailers: Promise<Headers | undefined>;
   readonly connInfo?: ConnectionInfo | undefined;
   /** Releases the body without reading it; the connection is closed or reused as the protocol allows. */
@@ -119,6 +119,6 @@ export interface Transport extends AsyncDisposable {
   send(request: PreparedRequest, options: SendOptions): Promise<TransportResponse>;
   /** Graceful: refuse new work, let in-flight exchanges finish, then release connections. */
   close(): Promise<void>;
-  /** Abrupt: fail in-flight exchanges with `reason` and release every socket now. */
+  /** Abrupt: fail in-flight exchanges (with `reason` when it is a `TransportError`, else a `closed` one caused by it) and release every socket now. */
   destroy(reason?: Error): Promise<void>;
 }

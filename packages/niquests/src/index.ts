@@ -1,1 +1,32 @@
-export {};
+/**
+ * niquests for Node.js: Requests' API over HTTP/1.1 (and HTTP/2, HTTP/3 as they land), with
+ * the default transports wired in. Everything public in the nq packages is re-exported here.
+ *
+ * @packageDocumentation
+ */
+
+export * from "@nq/auth";
+export * from "@nq/cookies";
+export * from "@nq/models";
+export * from "@nq/retry";
+export {
+  DEFAULT_USER_AGENT,
+  defaultHeaders,
+  dispatchHook,
+  type HeadersOption,
+  mergeHeaders,
+  mergeHooks,
+  mergeParams,
+  type RequestOptions,
+  redirectMethod,
+  type SendRequestOptions,
+  type SessionOptions,
+  shouldStripAuth,
+  type TransportFactory,
+  type TransportSettings,
+  VERSION,
+} from "@nq/session";
+export { HTTP1Transport, type HTTP1TransportOptions } from "@nq/transport-h1";
+export { del, del as delete, get, head, options, patch, post, put, request } from "./api.js";
+export { defaultTransports } from "./default-transports.js";
+export { AsyncSession, Session } from "./session.js";

@@ -1,1 +1,5 @@
-export {};
+export {
+  TimeoutConfiguration,
+  type TimeoutConfigurationInit,
+  type TimeoutInput,
+} from "./timeout-configuration.js";

@@ -1,0 +1,104 @@
+import type { RequestsCookieJar } from "@nq/cookies";
+import type {
+  AuthInput,
+  CookiesInput,
+  FilesInput,
+  HeadersInit,
+  Hooks,
+  Protocol,
+  QueryParams,
+  RequestData,
+  TLSClientCert,
+  TLSVerify,
+  Transport,
+} from "@nq/models";
+import type { TimeoutInput } from "@nq/retry";
+
+/** Headers as a request or session takes them; a `null` value removes a session header. */
+export type HeadersOption = HeadersInit | { readonly [name: string]: string | number | null | undefined };
+
+/** The options of one request, niquests' keyword arguments in camelCase. */
+export interface RequestOptions {
+  readonly params?: QueryParams | null | undefined;
+  readonly data?: RequestData | null | undefined;
+  readonly json?: unknown;
+  readonly headers?: HeadersOption | null | undefined;
+  /** Cookies for this request only: sent to its host (not to another host after a redirect), never stored. */
+  readonly cookies?: CookiesInput | null | undefined;
+  readonly files?: FilesInput | null | undefined;
+  readonly auth?: AuthInput | null | undefined;
+  /** Milliseconds, `[connect, read]`, `[connect, read, total]` or a `TimeoutConfiguration`; falsy means the default. */
+  readonly timeout?: TimeoutInput | null | undefined;
+  /** Follow redirects (default true, false for HEAD). */
+  readonly allowRedirects?: boolean | undefined;
+  readonly verify?: TLSVerify | null | undefined;
+  readonly cert?: TLSClientCert | null | undefined;
+  /** Resolve as soon as the head arrives and leave the body to be read or iterated. */
+  readonly stream?: boolean | undefined;
+  readonly hooks?: Hooks | null | undefined;
+  /** Aborts the request; it rejects with `signal.reason`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The options of {@link Session.send}, for a request already prepared. */
+export interface SendRequestOptions {
+  readonly timeout?: TimeoutInput | null | undefined;
+  readonly allowRedirects?: boolean | undefined;
+  readonly verify?: TLSVerify | null | undefined;
+  readonly cert?: TLSClientCert | null | undefined;
+  readonly stream?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What a transport factory is told about the session it serves. */
+export interface TransportSettings {
+  /** Protocols left enabled by `disableHttp1/2/3`. */
+  readonly protocols: readonly Protocol[];
+  /** How many origins keep a connection pool. */
+  readonly poolConnections: number;
+  /** How many connections each origin may hold. */
+  readonly poolMaxsize: number;
+  /** Address family to connect with: 4, 6, or either. */
+  readonly family: 4 | 6 | undefined;
+  /** Local address (and port) to bind outgoing connections to. */
+  readonly sourceAddress: readonly [host: string, port: number] | undefined;
+}
+
+/** Builds a session's transports from its settings (the `niquests` package passes the default one). */
+export type TransportFactory = (settings: TransportSettings) => readonly Transport[];
+
+/** The options of a {@link Session}: niquests' keyword arguments in camelCase, durations in ms. */
+export interface SessionOptions {
+  /** Default timeout when a request gives none (else 30 s for GET/HEAD/OPTIONS, 120 s for the rest). */
+  readonly timeout?: TimeoutInput | null | undefined;
+  /** Replaces the default headers (User-Agent, Accept-Encoding, Accept, Connection). */
+  readonly headers?: HeadersOption | null | undefined;
+  readonly auth?: AuthInput | null | undefined;
+  readonly hooks?: Hooks | null | undefined;
+  readonly params?: QueryParams | null | undefined;
+  readonly cookies?: RequestsCookieJar | { readonly [name: string]: string } | null | undefined;
+  readonly verify?: TLSVerify | undefined;
+  readonly cert?: TLSClientCert | null | undefined;
+  /** Prefix for URLs without a scheme. */
+  readonly baseUrl?: string | null | undefined;
+  /** Most redirects followed before `TooManyRedirects` (default 30). */
+  readonly maxRedirects?: number | undefined;
+  /** Store cookies that servers set (default true). */
+  readonly allowIncomingCookies?: boolean | undefined;
+  readonly stream?: boolean | undefined;
+  readonly disableHttp1?: boolean | undefined;
+  readonly disableHttp2?: boolean | undefined;
+  readonly disableHttp3?: boolean | undefined;
+  readonly disableIpv4?: boolean | undefined;
+  readonly disableIpv6?: boolean | undefined;
+  /** How many origins keep a connection pool (default 10). */
+  readonly poolConnections?: number | undefined;
+  /** How many connections each origin may hold (default 10). */
+  readonly poolMaxsize?: number | undefined;
+  /** Local `[address, port]` to bind outgoing connections to (port 0: any). */
+  readonly sourceAddress?: readonly [host: string, port: number] | undefined;
+  /** Accepted for niquests compatibility: concurrent requests to an HTTP/2 or HTTP/3 origin always share a connection. */
+  readonly multiplexed?: boolean | undefined;
+  /** The transports to send with, or a factory building them from these options. */
+  readonly transports?: readonly Transport[] | TransportFactory | undefined;
+}

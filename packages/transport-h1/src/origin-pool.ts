@@ -1,0 +1,259 @@
+/**
+ * One undici `Pool` per origin and TLS settings, with the bookkeeping undici does not do:
+ * which socket served a request, when a connection attempt no longer has anyone waiting for it,
+ * and when the pool is idle enough to close.
+ */
+import { isIP, type NetConnectOpts, connect as netConnect, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import { type buildConnector, Client, type Dispatcher, errors, Pool } from "undici";
+import { SocketRecord } from "./connection-info.js";
+import type { TLSConnectSettings } from "./tls-options.js";
+
+/** How one origin's sockets are opened and kept. */
+export interface OriginPoolOptions {
+  /** `http://host:port` or `https://host:port`. */
+  readonly origin: URL;
+  /** Set for `https:` origins. */
+  readonly tls: TLSConnectSettings | undefined;
+  readonly maxSockets: number;
+  readonly localAddress: string | undefined;
+  readonly family: 4 | 6 | undefined;
+  readonly maxHeaderSize: number | undefined;
+  readonly keepAliveTimeout: number | undefined;
+}
+
+/** A dispatch handler that wants to know which client (and so which socket) serves it. */
+export interface ClientBoundHandler extends Dispatcher.DispatchHandler {
+  bindClient(client: OriginClient): void;
+}
+
+function isClientBound(handler: Dispatcher.DispatchHandler): handler is ClientBoundHandler {
+  return typeof (handler as Partial<ClientBoundHandler>).bindClient === "function";
+}
+
+// Node's TCP keep-alive probe delay; the value undici's own connector uses.
+const TCP_KEEPALIVE_DELAY = 60_000;
+
+/**
+ * An undici `Client` (one socket) that tells the pool it is free as soon as our exchange on it
+ * ends. undici's `Client` only reports itself free a tick after the response completes (it
+ * waits for a `setImmediate` before reusing a socket), and its `Pool` opens a second socket for a
+ * request sent in that window: ten sequential GETs made two connections. Counting our own
+ * exchanges and emitting `drain` when the count drops to zero keeps them on one socket; undici
+ * still waits its tick before writing, inside the client's own queue.
+ */
+export class OriginClient extends Client {
+  /** The socket this client holds now, as the connector opened it. */
+  socket: SocketRecord | undefined;
+  readonly #origin: URL;
+  #active = 0;
+
+  constructor(origin: URL, options: Client.Options) {
+    super(origin, options);
+    this.#origin = origin;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const bound = isClientBound(handler);
+    if (bound) {
+      this.#active++;
+      handler.bindClient(this);
+    }
+    super.dispatch(options, handler);
+    // The pool gives a client more work only while this says true: one exchange at a time.
+    return this.#active === 0;
+  }
+
+  /** Our exchange on this client is over (completed or failed): the client may take the next one. */
+  release(): void {
+    this.#active--;
+    // Deferred: `release` runs inside undici's callbacks, and the pool would dispatch into this
+    // same client re-entrantly. The microtask is queued before the exchange resolves its
+    // consumer, so a sequential caller's next request already finds the client free.
+    if (this.#active === 0) queueMicrotask(this.#drain);
+  }
+
+  readonly #drain = (): void => {
+    // The pool's listener takes the client list as a second argument the typings leave out.
+    const emit = this.emit as (event: "drain", origin: URL, targets: readonly Dispatcher[]) => boolean;
+    if (this.#active === 0 && !this.closed && !this.destroyed) emit.call(this, "drain", this.#origin, [this]);
+  };
+}
+
+/** The undici pool of one origin (and TLS settings), and what our exchanges do with it. */
+export class OriginPool {
+  readonly origin: URL;
+  /** The name sent as SNI and checked against the certificate: the URL host, none for an IP. */
+  readonly servername: string | undefined;
+  /**
+   * What every request of this pool tells undici as its `servername`: one constant, the host.
+   * undici reconnects whenever the value changes between requests, and without it would derive
+   * one from a caller's Host header. Our connector decides the real SNI ({@link servername}).
+   */
+  readonly dispatchServername: string;
+  /** Set by `destroy(reason)`: exchanges failing with this very error pass it through. */
+  destroyReason: Error | undefined;
+  #destroyed = false;
+  readonly #pool: Pool;
+  readonly #options: OriginPoolOptions;
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #connecting = new Set<Socket>();
+  #tlsSession: Buffer | undefined;
+  #live = 0;
+  #waiting = 0;
+  #idle: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: OriginPoolOptions) {
+    this.#options = options;
+    this.origin = options.origin;
+    const hostname = options.origin.hostname;
+    this.#hostname = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+    this.#port = Number(options.origin.port) || (options.tls === undefined ? 80 : 443);
+    this.servername = isIP(this.#hostname) === 0 ? this.#hostname : undefined;
+    this.dispatchServername = this.#hostname;
+    const clientOptions: Client.Options = {
+      pipelining: 1,
+      allowH2: false,
+      ...(options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize }),
+      ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
+    };
+    this.#pool = new Pool(options.origin, {
+      ...clientOptions,
+      connections: options.maxSockets,
+      factory: (origin, opts) => {
+        // Each client gets its own connector so the socket it opens can be recorded on it.
+        const client: OriginClient = new OriginClient(origin, {
+          ...(opts as Client.Options),
+          connect: (_target, callback) => this.#connect(client, callback),
+        });
+        return client;
+      },
+    });
+  }
+
+  /** True while the pool accepts work. */
+  get open(): boolean {
+    return this.#closing === undefined && !this.#destroyed;
+  }
+
+  /** Starts one exchange; it is counted until it reports {@link OriginPool.exchangeDone}. */
+  dispatch(options: Dispatcher.DispatchOptions, handler: ClientBoundHandler): void {
+    this.#live++;
+    this.#waiting++;
+    this.#pool.dispatch(options, handler);
+  }
+
+  /** The exchange stopped waiting for a socket: it got one, failed, or gave up. */
+  stoppedWaiting(): void {
+    this.#waiting--;
+    // Nobody left waiting: a connection still being opened (a black-holed SYN, a silent TLS
+    // server) would only leak until the OS gives up. undici cannot cancel a queued request, so
+    // end the attempt here; the requests it errors are ones that already gave up.
+    if (this.#waiting === 0 && this.#connecting.size > 0) this.#abandonConnects();
+  }
+
+  /** The exchange no longer uses a socket of this pool. */
+  exchangeDone(): void {
+    this.#live--;
+    if (this.#live === 0 && this.#idle !== undefined) this.#idle();
+  }
+
+  #abandonConnects(): void {
+    for (const socket of this.#connecting) {
+      // An error, not a bare destroy(): undici's connect callback must run so the client
+      // fails its queue and the pool drops it.
+      socket.destroy(
+        new errors.ConnectTimeoutError("Connection attempt abandoned: no request is waiting for it"),
+      );
+    }
+  }
+
+  #connect(client: OriginClient, callback: buildConnector.Callback): void {
+    const { tls, localAddress, family } = this.#options;
+    const startedAt = performance.now();
+    let tcpConnectedAt = startedAt;
+    const common = {
+      host: this.#hostname,
+      port: this.#port,
+      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(family === undefined ? {} : { family }),
+    };
+    let socket: Socket;
+    if (tls === undefined) {
+      // Socket options reach the stream constructor; the typings do not list highWaterMark.
+      const options: NetConnectOpts & { highWaterMark: number } = { ...common, highWaterMark: 64 * 1024 };
+      socket = netConnect(options);
+    } else {
+      const options: ConnectionOptions & { highWaterMark: number } = {
+        ...common,
+        // TLS records are at most 16 KiB; a larger buffer only delays back-pressure.
+        highWaterMark: 16 * 1024,
+        secureContext: tls.secureContext,
+        rejectUnauthorized: tls.rejectUnauthorized,
+        ...(this.servername === undefined ? {} : { servername: this.servername }),
+        ...(this.#tlsSession === undefined ? {} : { session: this.#tlsSession }),
+        ALPNProtocols: ["http/1.1"],
+      };
+      socket = tlsConnect(options);
+    }
+    this.#connecting.add(socket);
+    let pending = true;
+    const finish = (error: Error | null): void => {
+      if (!pending) return;
+      pending = false;
+      this.#connecting.delete(socket);
+      if (error !== null) {
+        socket.destroy();
+        callback(error, null);
+        return;
+      }
+      client.socket = new SocketRecord(socket, startedAt, tcpConnectedAt, performance.now());
+      callback(null, socket);
+    };
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, TCP_KEEPALIVE_DELAY);
+    socket.once("connect", () => {
+      tcpConnectedAt = performance.now();
+      if (tls === undefined) finish(null);
+    });
+    if (tls !== undefined) {
+      socket.once("secureConnect", () => finish(null));
+      socket.on("session", (session: Buffer) => {
+        this.#tlsSession = session;
+      });
+    }
+    // Stays attached after connecting (undici adds its own): a late second error must not be
+    // an unhandled 'error' event.
+    socket.on("error", finish);
+  }
+
+  /** Graceful: waits until no exchange uses the pool, then closes every socket. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#live > 0) {
+        await new Promise<void>((resolve) => {
+          this.#idle = resolve;
+        });
+      }
+      await this.#shutdown(null);
+    })();
+    return this.#closing;
+  }
+
+  /** Abrupt: fails every exchange on the pool with `reason` and closes every socket now. */
+  async destroy(reason: Error | undefined): Promise<void> {
+    this.#destroyed = true;
+    this.destroyReason ??= reason;
+    await this.#shutdown(reason ?? null);
+  }
+
+  async #shutdown(reason: Error | null): Promise<void> {
+    // Requests left in undici's queues here are ones that already gave up (timed out or
+    // aborted while waiting): destroy drops them; close would wait for them forever.
+    for (const socket of this.#connecting) socket.destroy(reason ?? new errors.ClientDestroyedError());
+    await this.#pool.destroy(reason);
+  }
+}

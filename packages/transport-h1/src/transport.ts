@@ -1,0 +1,210 @@
+import { isIP } from "node:net";
+import {
+  type PreparedRequest,
+  type Protocol,
+  type SendOptions,
+  type Transport,
+  TransportError,
+  type TransportResponse,
+} from "@nq/models";
+import { DEFAULT_MAX_DECOMPRESSION_RATIO } from "./content-decoding.js";
+import { recoverParserErrorCodes } from "./error-mapping.js";
+import { Exchange, type ExchangeSettings } from "./exchange.js";
+import { OriginPool } from "./origin-pool.js";
+import { resolveTLS, tlsKey } from "./tls-options.js";
+
+/** Options of {@link HTTP1Transport}; every one has a default. */
+export interface HTTP1TransportOptions {
+  /**
+   * How many origin pools (one per origin and TLS settings) are kept; past that the least
+   * recently used one is closed gracefully. Default 10, as urllib3's `num_pools`.
+   */
+  readonly poolConnections?: number | undefined;
+  /** Most sockets open at once to one origin; further requests wait for a free one. Default 10. */
+  readonly poolMaxsize?: number | undefined;
+  /** The local IP address to connect from (niquests' `source_address`). */
+  readonly localAddress?: string | undefined;
+  /** Resolve and connect over IPv4 only (4) or IPv6 only (6); default both. */
+  readonly family?: 4 | 6 | undefined;
+  /** Largest response head accepted, in bytes; default Node's `http.maxHeaderSize` (16 KiB). */
+  readonly maxHeaderSize?: number | undefined;
+  /** How long an idle socket is kept for reuse, in milliseconds, when the server does not say; default 4 000. */
+  readonly keepAliveTimeout?: number | undefined;
+  /**
+   * A decoded body may exceed 16 MiB only while staying within this many times the compressed
+   * bytes received; past both, reading fails with a `decoding` error. Default 100.
+   */
+  readonly maxDecompressionRatio?: number | undefined;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+function closedError(): TransportError {
+  return new TransportError("The transport is closed", {
+    kind: "closed",
+    phase: "connect",
+    retryable: false,
+  });
+}
+
+/**
+ * HTTP/1.1 over undici: one keep-alive pool per origin (and TLS settings), response bodies
+ * streamed with back-pressure and decoded on the fly, every failure a `TransportError`.
+ */
+export class HTTP1Transport implements Transport {
+  /** This transport speaks HTTP/1.1 only. */
+  readonly protocols: readonly Protocol[] = ["http/1.1"];
+  readonly #pools = new Map<string, OriginPool>();
+  // Evicted or replaced pools still finishing their exchanges; close and destroy reach them too.
+  readonly #retiring = new Set<OriginPool>();
+  readonly #poolConnections: number;
+  readonly #poolMaxsize: number;
+  readonly #localAddress: string | undefined;
+  readonly #family: 4 | 6 | undefined;
+  readonly #maxHeaderSize: number | undefined;
+  readonly #keepAliveTimeout: number | undefined;
+  readonly #settings: ExchangeSettings;
+  #lastKey: string | undefined;
+  #closed = false;
+
+  /** Creates a transport; an origin's pool opens with the first request to it. */
+  constructor(options: HTTP1TransportOptions = {}) {
+    this.#poolConnections = positiveInteger("poolConnections", options.poolConnections, 10);
+    this.#poolMaxsize = positiveInteger("poolMaxsize", options.poolMaxsize, 10);
+    if (options.localAddress !== undefined && isIP(options.localAddress) === 0) {
+      throw new RangeError(`localAddress must be an IP address, not ${JSON.stringify(options.localAddress)}`);
+    }
+    this.#localAddress = options.localAddress;
+    if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
+      throw new RangeError(`family must be 4, 6 or undefined, not ${String(options.family)}`);
+    }
+    this.#family = options.family;
+    this.#maxHeaderSize =
+      options.maxHeaderSize === undefined
+        ? undefined
+        : positiveInteger("maxHeaderSize", options.maxHeaderSize, 0);
+    this.#keepAliveTimeout =
+      options.keepAliveTimeout === undefined
+        ? undefined
+        : positiveInteger("keepAliveTimeout", options.keepAliveTimeout, 0);
+    const ratio = options.maxDecompressionRatio ?? DEFAULT_MAX_DECOMPRESSION_RATIO;
+    if (!(ratio > 0)) throw new RangeError(`maxDecompressionRatio must be positive, not ${ratio}`);
+    this.#settings = { maxDecompressionRatio: ratio };
+    recoverParserErrorCodes();
+  }
+
+  /** True for `http:` and `https:` URLs. */
+  canHandle(url: URL): boolean {
+    return url.protocol === "http:" || url.protocol === "https:";
+  }
+
+  /**
+   * Sends one request and resolves with the response head once it arrives; the body streams
+   * after. Rejects with a `TransportError`, or with `options.signal.reason` when aborted.
+   */
+  send(request: PreparedRequest, options: SendOptions): Promise<TransportResponse> {
+    if (this.#closed) return Promise.reject(closedError());
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let pool: OriginPool;
+    try {
+      pool = this.#poolFor(request.url, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Exchange(pool, request, options, this.#settings).start();
+  }
+
+  #poolFor(href: string, options: SendOptions): OriginPool {
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch (cause) {
+      throw new TransportError(`Invalid URL: ${href}`, {
+        kind: "protocol",
+        phase: "connect",
+        retryable: false,
+        cause,
+      });
+    }
+    const secure = url.protocol === "https:";
+    if (!secure && url.protocol !== "http:") {
+      throw new TransportError(`The HTTP/1.1 transport cannot send ${url.protocol} URLs`, {
+        kind: "protocol",
+        phase: "connect",
+        retryable: false,
+      });
+    }
+    const origin = `${url.protocol}//${url.host}`;
+    const key = secure ? `${origin}\0${tlsKey(options.verify, options.cert)}` : origin;
+    const pools = this.#pools;
+    let pool = pools.get(key);
+    if (pool?.open) {
+      if (this.#lastKey !== key) {
+        // Map order is the LRU order: move the pool to the most recent end.
+        pools.delete(key);
+        pools.set(key, pool);
+        this.#lastKey = key;
+      }
+      return pool;
+    }
+    if (pool !== undefined) {
+      pools.delete(key);
+      this.#retire(pool);
+    }
+    pool = new OriginPool({
+      origin: new URL(origin),
+      tls: secure ? resolveTLS(options.verify, options.cert) : undefined,
+      maxSockets: this.#poolMaxsize,
+      localAddress: this.#localAddress,
+      family: this.#family,
+      maxHeaderSize: this.#maxHeaderSize,
+      keepAliveTimeout: this.#keepAliveTimeout,
+    });
+    pools.set(key, pool);
+    this.#lastKey = key;
+    if (pools.size > this.#poolConnections) {
+      const [oldestKey, oldest] = pools.entries().next().value as [string, OriginPool];
+      pools.delete(oldestKey);
+      this.#retire(oldest);
+    }
+    return pool;
+  }
+
+  #retire(pool: OriginPool): void {
+    this.#retiring.add(pool);
+    void pool.close().finally(() => this.#retiring.delete(pool));
+  }
+
+  #allPools(): OriginPool[] {
+    return [...this.#pools.values(), ...this.#retiring];
+  }
+
+  /**
+   * Graceful: refuses new requests, waits for in-flight exchanges — including response bodies
+   * not yet read to their end or cancelled — then closes every socket.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#allPools().map((pool) => pool.close()));
+  }
+
+  /**
+   * Abrupt: fails in-flight exchanges — with `reason` when it is a `TransportError`, else with a
+   * `closed` one caused by it — and closes every socket now.
+   */
+  async destroy(reason?: Error): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#allPools().map((pool) => pool.destroy(reason)));
+  }
+
+  /** Same as {@link HTTP1Transport.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, the real servers (and the Python Requests oracle) that the interop
+# suite runs against. Idempotent: quiet and offline when everything is already installed.
+set -euo pipefail
+
+# One Debian package a line; a later server is one more line here.
+PACKAGES=(
+  python3-httpbin  # httpbin, the WSGI app every interop test talks to
+  gunicorn         # serves httpbin over HTTP/1.1
+  python3-requests # the oracle: what Python Requests answers for the same calls
+  python3-brotli   # lets httpbin serve /brotli and Requests decode it
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  # dpkg-query prints "install ok installed" only for a fully installed package.
+  if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+((${#missing[@]} == 0)) && exit 0
+
+if [[ "$(id -u)" -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-servers.sh: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-servers.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-servers.sh: installed ${missing[*]}"

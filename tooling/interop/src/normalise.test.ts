@@ -1,0 +1,200 @@
+import { describe, expect, it } from "vitest";
+import { diff } from "./diff.js";
+import { MASKED, normalise, normaliseEcho } from "./normalise.js";
+import type { Observation, ResponseObservation } from "./observation.js";
+
+function observation(response: Partial<ResponseObservation>): Observation {
+  return {
+    id: "x",
+    error: null,
+    response: {
+      statusCode: 200,
+      reason: "OK",
+      ok: true,
+      url: "http://127.0.0.1/get",
+      isRedirect: false,
+      isPermanentRedirect: false,
+      history: [],
+      next: null,
+      headers: [],
+      encoding: "utf-8",
+      httpVersion: 11,
+      links: {},
+      request: { method: "GET", url: "http://127.0.0.1/get" },
+      body: { length: 2, sha256: "00", text: "{}", json: { value: {} }, lines: null, chunkLengths: null },
+      raised: null,
+      ...response,
+    },
+  };
+}
+
+describe("normaliseEcho", () => {
+  it("masks the client's own headers but keeps their presence", () => {
+    const echo = normaliseEcho({
+      headers: {
+        "User-Agent": "python-requests/2.28.1",
+        "Accept-Encoding": "gzip",
+        Connection: "keep-alive",
+        Accept: "*/*",
+      },
+      origin: "127.0.0.1",
+    });
+    expect(echo).toEqual({
+      headers: { "User-Agent": MASKED.userAgent, "Accept-Encoding": MASKED.acceptEncoding, Accept: "*/*" },
+      origin: "127.0.0.1",
+    });
+  });
+
+  it("masks the multipart boundary and the length that follows from it, nothing else", () => {
+    const echo = normaliseEcho({
+      headers: { "Content-Type": "multipart/form-data; boundary=1cbabd13", "Content-Length": "361" },
+    });
+    expect(echo.headers).toEqual({
+      "Content-Type": `multipart/form-data; boundary=${MASKED.boundary}`,
+      "Content-Length": MASKED.multipartLength,
+    });
+    const form = normaliseEcho({
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "7" },
+    });
+    expect(form.headers).toEqual({
+      "Content-Type": "application/x-www-form-urlencoded",
+      "Content-Length": "7",
+    });
+  });
+});
+
+describe("normaliseEcho of a JSON body", () => {
+  const echo = (data: string, length: string) =>
+    normaliseEcho({
+      data,
+      json: { a: "é" },
+      headers: { "Content-Type": "application/json", "Content-Length": length },
+    });
+
+  it("masks the JSON text and a Content-Length that agrees with it", () => {
+    const python = echo('{"a": "\\u00e9"}', "15");
+    const node = echo('{"a":"é"}', "10");
+    expect(node).toEqual(python);
+    expect(node.data).toBe(MASKED.jsonText);
+    expect((node.headers as Record<string, unknown>)["Content-Length"]).toBe(MASKED.jsonLength);
+  });
+
+  it("leaves a Content-Length that disagrees with the bytes sent", () => {
+    expect((echo('{"a":"é"}', "9").headers as Record<string, unknown>)["Content-Length"]).toBe("9");
+  });
+});
+
+describe("normalise", () => {
+  it("compares an echo body as masked JSON and masks the response Content-Length", () => {
+    const python = observation({
+      headers: [
+        ["date", "Wed, 25 Nov 2026 13:33:19 GMT"],
+        ["content-length", "261"],
+      ],
+      body: {
+        length: 261,
+        sha256: "aa",
+        text: "…",
+        json: { value: { headers: { "User-Agent": "python-requests/2.28.1" } } },
+        lines: null,
+        chunkLengths: null,
+      },
+    });
+    const node = observation({
+      headers: [
+        ["date", "Wed, 25 Nov 2026 13:33:20 GMT"],
+        ["content-length", "250"],
+      ],
+      body: {
+        length: 250,
+        sha256: "bb",
+        text: "…!",
+        json: { value: { headers: { "User-Agent": "niquests/0.1.0" } } },
+        lines: null,
+        chunkLengths: null,
+      },
+    });
+    expect(diff(normalise(node), normalise(python))).toEqual([]);
+  });
+
+  it("keeps every difference it does not know to be legitimate", () => {
+    const python = observation({
+      body: { length: 3, sha256: "aa", text: "abc", json: null, lines: null, chunkLengths: null },
+    });
+    const node = observation({
+      body: { length: 3, sha256: "bb", text: "abd", json: null, lines: null, chunkLengths: null },
+    });
+    expect(diff(normalise(node), normalise(python))).toEqual([
+      '$.response.body.sha256: nq "bb" ≠ requests "aa"',
+      '$.response.body.text: nq "abd" ≠ requests "abc"',
+    ]);
+  });
+
+  it("masks /stream/n echo lines and leaves other lines alone", () => {
+    const line = (ua: string, id: number) => JSON.stringify({ headers: { "User-Agent": ua }, id });
+    const python = observation({
+      body: {
+        length: null,
+        sha256: null,
+        text: null,
+        json: null,
+        lines: [line("py", 0), "plain"],
+        chunkLengths: null,
+      },
+    });
+    const node = observation({
+      body: {
+        length: null,
+        sha256: null,
+        text: null,
+        json: null,
+        lines: [line("nq", 0), "plain"],
+        chunkLengths: null,
+      },
+    });
+    expect(diff(normalise(node), normalise(python))).toEqual([]);
+    const other = observation({
+      body: {
+        length: null,
+        sha256: null,
+        text: null,
+        json: null,
+        lines: [line("nq", 1), "plain!"],
+        chunkLengths: null,
+      },
+    });
+    expect(diff(normalise(other), normalise(python))).toHaveLength(2);
+  });
+
+  it("compares error classes, and messages only for HTTPError", () => {
+    const error = (type: string, message: string): Observation => ({
+      id: "x",
+      response: null,
+      error: { type, message, responseStatus: null },
+    });
+    expect(
+      diff(normalise(error("ReadTimeout", "undici")), normalise(error("ReadTimeout", "urllib3"))),
+    ).toEqual([]);
+    expect(diff(normalise(error("HTTPError", "404 a")), normalise(error("HTTPError", "404 b")))).toHaveLength(
+      1,
+    );
+    expect(diff(normalise(error("Timeout", "x")), normalise(error("ReadTimeout", "x")))).toEqual([
+      '$.error.type: nq "Timeout" ≠ requests "ReadTimeout"',
+    ]);
+  });
+
+  it("lower-cases the encoding label", () => {
+    expect(normalise(observation({ encoding: "UTF-8" })).response?.encoding).toBe("utf-8");
+  });
+});
+
+describe("diff", () => {
+  it("reports absent keys, array lengths and leaf differences with their path", () => {
+    expect(diff({ a: [1, 2], b: "x", "c-d": 1 }, { a: [1], c: 2, "c-d": 2 })).toEqual([
+      "$.a.length: nq 2 ≠ requests 1",
+      '$.b: nq "x" ≠ requests <absent>',
+      '$["c-d"]: nq 1 ≠ requests 2',
+      "$.c: nq <absent> ≠ requests 2",
+    ]);
+  });
+});

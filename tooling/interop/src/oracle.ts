@@ -1,0 +1,267 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as nq from "niquests";
+import { expect } from "vitest";
+import {
+  type CallSpec,
+  isSpecBytes,
+  type SpecData,
+  type SpecFile,
+  type SpecFileContent,
+} from "./call-spec.js";
+import { diff } from "./diff.js";
+import { type Normalised, normalise } from "./normalise.js";
+import type { BodyObservation, ErrorObservation, Observation, ResponseObservation } from "./observation.js";
+import { SYSTEM_PYTHON } from "./servers/httpbin.js";
+
+const ORACLE_SCRIPT = fileURLToPath(new URL("../oracle/requests_oracle.py", import.meta.url));
+const INSTALL_HINT = "run `bash tooling/interop/install-servers.sh` (apt-get) first";
+
+/** Media types whose body is compared as text (the oracle has the same rule). */
+export const TEXTUAL =
+  /^\s*(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded)\b)/i;
+const JSON_TYPE = /^\s*application\/([\w.+-]*\+)?json\b/i;
+
+/** Runs specs through Python Requests, all in one interpreter, and returns its observations in order. */
+export async function askRequests(specs: readonly CallSpec[]): Promise<Observation[]> {
+  if (!existsSync(SYSTEM_PYTHON)) throw new Error(`The oracle needs ${SYSTEM_PYTHON}: ${INSTALL_HINT}`);
+  const child = spawn(SYSTEM_PYTHON, [ORACLE_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  const exit = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  child.stdin.end(JSON.stringify(specs));
+  const code = await exit;
+  const errors = Buffer.concat(stderr).toString("utf8");
+  if (code !== 0) {
+    const hint = /No module named 'requests'/.test(errors)
+      ? `python3-requests is missing: ${INSTALL_HINT}\n`
+      : "";
+    throw new Error(`${hint}The Requests oracle exited with ${code}:\n${errors}`);
+  }
+  const results = JSON.parse(Buffer.concat(stdout).toString("utf8")) as Observation[];
+  if (results.length !== specs.length)
+    throw new Error(`The oracle answered ${results.length} of ${specs.length} specs`);
+  return results;
+}
+
+/** A batch of specs whose oracle answers are fetched once, on first use, for the whole batch. */
+export class OracleBatch {
+  readonly #specs: Map<string, CallSpec>;
+  #answers: Promise<Map<string, Observation>> | undefined;
+
+  constructor(specs: readonly CallSpec[]) {
+    this.#specs = new Map(specs.map((spec) => [spec.id, spec]));
+    if (this.#specs.size !== specs.length) throw new Error("Spec ids in one batch must be unique");
+  }
+
+  /** The spec with this id. */
+  spec(id: string): CallSpec {
+    const spec = this.#specs.get(id);
+    if (!spec) throw new Error(`No spec ${id} in this batch`);
+    return spec;
+  }
+
+  /** What Python Requests observed for the spec with this id. */
+  async requests(id: string): Promise<Observation> {
+    this.#answers ??= askRequests([...this.#specs.values()]).then(
+      (results) => new Map(results.map((result) => [result.id, result])),
+    );
+    const answer = (await this.#answers).get(id);
+    if (!answer) throw new Error(`The oracle returned nothing for ${id}`);
+    return answer;
+  }
+
+  /**
+   * Runs the spec through nq and through Requests and asserts the normalised observations
+   * are equal; `adjust` edits Requests' observation into nq's documented behaviour where
+   * the two differ on purpose (say why at the call site). Returns nq's raw observation.
+   */
+  async expectSame(id: string, adjust?: (expected: Draft<Normalised>) => void): Promise<Observation> {
+    const spec = this.spec(id);
+    const [mine, theirs] = await Promise.all([askNq(spec), this.requests(id)]);
+    dump(spec, mine, theirs);
+    const expected = structuredClone(normalise(theirs)) as Draft<Normalised>;
+    adjust?.(expected);
+    const thrown = THROWN.get(mine);
+    // The normalised error keeps only the class: show what nq threw in full, to find the bug.
+    const detail = thrown
+      ? `\nnq threw: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`
+      : "";
+    expect(diff(normalise(mine), expected), `nq differs from Python Requests for ${id}${detail}`).toEqual([]);
+    return mine;
+  }
+}
+
+/**
+ * With `NQ_INTEROP_DUMP=<dir>`, writes the spec and both raw observations of each case to
+ * `<dir>/<id>.json`, to read what each client did when a comparison fails.
+ */
+function dump(spec: CallSpec, mine: Observation, theirs: Observation): void {
+  const dir = process.env.NQ_INTEROP_DUMP;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const name = spec.id.replace(/[^\w.-]+/g, "_").slice(0, 120);
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ spec, nq: mine, requests: theirs }, null, 2)}\n`,
+  );
+}
+
+/** A deeply mutable copy of a type, for editing an expected observation. */
+export type Draft<T> = T extends readonly (infer U)[]
+  ? Draft<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Draft<T[K]> }
+    : T;
+
+/** What nq threw for an observation, kept for the failure message. */
+const THROWN = new WeakMap<Observation, unknown>();
+
+type NqOptions = NonNullable<Parameters<typeof nq.request>[2]>;
+
+function content(value: SpecFileContent): string | Uint8Array {
+  return isSpecBytes(value) ? new Uint8Array(Buffer.from(value.base64, "base64")) : value;
+}
+
+function file(spec: SpecFile): unknown {
+  if (!Array.isArray(spec)) return content(spec as SpecFileContent);
+  const [filename, body, ...rest] = spec as readonly [string | null, SpecFileContent, ...unknown[]];
+  return [filename, content(body), ...rest];
+}
+
+function data(spec: SpecData): unknown {
+  if (typeof spec === "string") return spec;
+  if (isSpecBytes(spec)) return content(spec);
+  return spec;
+}
+
+/** The nq request options a spec stands for. */
+export function nqOptions(spec: CallSpec): NqOptions {
+  const options: Record<string, unknown> = {};
+  if (spec.params !== undefined) options.params = spec.params;
+  if (spec.data !== undefined) options.data = data(spec.data);
+  if (spec.json !== undefined) options.json = spec.json;
+  if (spec.headers !== undefined) options.headers = spec.headers;
+  if (spec.files !== undefined) {
+    options.files = Array.isArray(spec.files)
+      ? (spec.files as ReadonlyArray<readonly [string, SpecFile]>).map(([field, f]) => [field, file(f)])
+      : Object.fromEntries(Object.entries(spec.files).map(([field, f]) => [field, file(f as SpecFile)]));
+  }
+  if (spec.auth !== undefined) options.auth = spec.auth;
+  if (spec.allowRedirects !== undefined) options.allowRedirects = spec.allowRedirects;
+  if (spec.timeout !== undefined) options.timeout = spec.timeout;
+  if (spec.stream || (spec.read ?? "content") !== "content") options.stream = true;
+  return options as NqOptions;
+}
+
+function observeError(error: unknown): ErrorObservation {
+  const response = (error as { response?: { statusCode?: number } | null }).response;
+  return {
+    type: error instanceof Error ? error.name : typeof error,
+    message: error instanceof Error ? error.message : String(error),
+    responseStatus: response?.statusCode ?? null,
+  };
+}
+
+function digest(bytes: Uint8Array): { length: number; sha256: string } {
+  return { length: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+async function observeBody(response: nq.Response, spec: CallSpec): Promise<BodyObservation> {
+  const body = { length: null, sha256: null, text: null, json: null, lines: null, chunkLengths: null };
+  const read = spec.read ?? "content";
+  if (read === "lines") {
+    const lines: string[] = [];
+    for await (const line of response.iterLines()) lines.push(line);
+    return { ...body, lines };
+  }
+  if (read === "chunks") {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of response.iterContent(spec.chunkSize ?? null)) chunks.push(chunk);
+    return { ...body, chunkLengths: chunks.map((c) => c.length), ...digest(Buffer.concat(chunks)) };
+  }
+  if (spec.stream) await response.read();
+  const bytes = response.content;
+  const contentType = response.headers.get("content-type") ?? "";
+  let json: BodyObservation["json"] = null;
+  if (bytes.length && JSON_TYPE.test(contentType)) {
+    try {
+      json = { value: response.json() };
+    } catch (error) {
+      json = { error: (error as Error).name };
+    }
+  }
+  return {
+    ...body,
+    ...digest(bytes),
+    text: bytes.length && TEXTUAL.test(contentType) ? response.text : null,
+    json,
+  };
+}
+
+/** Observes an nq response the way the oracle observes a Requests one. */
+export async function observeResponse(response: nq.Response, spec: CallSpec): Promise<ResponseObservation> {
+  const body = await observeBody(response, spec);
+  let raised: ErrorObservation | null = null;
+  if (spec.raiseForStatus) {
+    try {
+      response.raiseForStatus();
+    } catch (error) {
+      raised = observeError(error);
+    }
+  }
+  return {
+    statusCode: response.statusCode,
+    reason: response.reason,
+    ok: response.ok,
+    url: response.url,
+    isRedirect: response.isRedirect,
+    isPermanentRedirect: response.isPermanentRedirect,
+    history: response.history.map((r): [number, string] => [r.statusCode, r.url]),
+    next: response.next ? { method: response.next.method, url: response.next.url } : null,
+    headers: [...response.headers].map(([name, value]): [string, string] => [name.toLowerCase(), value]),
+    encoding: response.encoding,
+    httpVersion: response.httpVersion,
+    // Plain records, so that a class instance never compares unequal to the oracle's dicts.
+    links: JSON.parse(JSON.stringify(response.links)) as ResponseObservation["links"],
+    request: { method: response.request.method, url: response.request.url },
+    body,
+    raised,
+  };
+}
+
+/**
+ * Runs one spec through nq as a user would: the module function (a short-lived Session), or
+ * an explicit Session when the spec has session settings.
+ */
+export async function askNq(spec: CallSpec): Promise<Observation> {
+  const method = spec.method ?? "GET";
+  const options = nqOptions(spec);
+  let session: nq.Session | undefined;
+  try {
+    let response: nq.Response;
+    if (spec.session) {
+      session = new nq.Session(
+        spec.session.maxRedirects === undefined ? {} : { maxRedirects: spec.session.maxRedirects },
+      );
+      response = await session.request(method, spec.url, options);
+    } else {
+      response = await nq.request(method, spec.url, options);
+    }
+    return { id: spec.id, response: await observeResponse(response, spec), error: null };
+  } catch (error) {
+    const observation: Observation = { id: spec.id, response: null, error: observeError(error) };
+    THROWN.set(observation, error);
+    return observation;
+  } finally {
+    await session?.close();
+  }
+}
