@@ -68,7 +68,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
   #unscoped = new Map<string, CookieRecord>();
 
   static {
-    Object.defineProperty(RequestsCookieJar.prototype, BRAND, { value: true });
+    Object.defineProperty(this.prototype, BRAND, { value: true });
   }
 
   constructor(init?: CookieJarInit | null) {

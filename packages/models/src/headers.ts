@@ -54,7 +54,7 @@ export class Headers implements Iterable<[string, string]> {
 
   static {
     // On the prototype: a per-instance property would cost every response its own define.
-    Object.defineProperty(Headers.prototype, BRAND, { value: true });
+    Object.defineProperty(this.prototype, BRAND, { value: true });
   }
 
   constructor(init?: HeadersInit | null) {
