@@ -43,6 +43,11 @@ export interface SendOptions {
   readonly onInformational?: ((statusCode: number, headers: Headers) => void) | undefined;
   /** Called as request body bytes are handed to the connection. */
   readonly onUploadProgress?: ((sent: number, total: number | null) => void) | undefined;
+  /**
+   * The proxy the session chose for this request (from `proxies` or the environment), as a URL.
+   * Transports that do not proxy yet connect directly and ignore it.
+   */
+  readonly proxy?: string | undefined;
 }
 
 /** A certificate as the peer presented it. */

@@ -13,14 +13,22 @@ export {
   DEFAULT_USER_AGENT,
   defaultHeaders,
   dispatchHook,
+  type Environment,
+  type EnvironmentSettings,
+  environmentCaBundle,
+  environmentProxies,
   type HeadersOption,
   mergeHeaders,
   mergeHooks,
   mergeParams,
+  type ProxiesInput,
   type RequestOptions,
   redirectMethod,
+  runtimeEnvironment,
   type SendRequestOptions,
   type SessionOptions,
+  selectProxy,
+  shouldBypassProxies,
   shouldStripAuth,
   type TransportFactory,
   type TransportSettings,
@@ -29,4 +37,5 @@ export {
 export { HTTP1Transport, type HTTP1TransportOptions } from "@nq/transport-h1";
 export { del, del as delete, get, head, options, patch, post, put, request } from "./api.js";
 export { defaultTransports } from "./default-transports.js";
+export { nodeEnvironment } from "./node-environment.js";
 export { AsyncSession, Session } from "./session.js";

@@ -1,10 +1,18 @@
 import { Session as BaseSession, type SessionOptions } from "@nq/session";
 import { defaultTransports } from "./default-transports.js";
+import { nodeEnvironment } from "./node-environment.js";
 
-/** A Requests session with nq's default transports; pass `transports` to use others. */
+/**
+ * A Requests session with nq's default transports and the Node environment (`.netrc`, CA bundle
+ * and proxy variables) wired in; pass `transports` or `environment` to use others.
+ */
 export class Session extends BaseSession {
   constructor(options: SessionOptions = {}) {
-    super({ ...options, transports: options.transports ?? defaultTransports });
+    super({
+      ...options,
+      transports: options.transports ?? defaultTransports,
+      environment: options.environment ?? nodeEnvironment,
+    });
   }
 }
 

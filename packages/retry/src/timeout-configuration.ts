@@ -39,8 +39,11 @@ function checkPhase(phase: string, value: number | null | undefined): number | n
 
 /** Connect, read and total time limits for a request, in milliseconds (`null`: no limit). */
 export class TimeoutConfiguration implements TimeoutSettings {
+  /** Time allowed to open the connection, TLS handshake included; `null`: no limit. */
   readonly connect: number | null;
+  /** Longest wait for the next byte of the response; `null`: no limit. */
   readonly read: number | null;
+  /** Time allowed for the whole exchange; `null`: no limit. */
   readonly total: number | null;
 
   constructor(init: TimeoutConfigurationInit = {}) {
@@ -70,6 +73,7 @@ export class TimeoutConfiguration implements TimeoutSettings {
     throw new TypeError(`Timeout must be a number, a tuple or a TimeoutConfiguration, not ${typeof value}`);
   }
 
+  /** The three limits, as urllib3's `Timeout` repr shows them. */
   toString(): string {
     return `TimeoutConfiguration(connect=${this.connect}, read=${this.read}, total=${this.total})`;
   }

@@ -12,7 +12,9 @@ import type {
   TLSVerify,
   Transport,
 } from "@nq/models";
-import type { TimeoutInput } from "@nq/retry";
+import type { RetryInput, TimeoutInput } from "@nq/retry";
+import type { Environment } from "./environment.js";
+import type { ProxiesInput } from "./proxies.js";
 
 /** Headers as a request or session takes them; a `null` value removes a session header. */
 export type HeadersOption = HeadersInit | { readonly [name: string]: string | number | null | undefined };
@@ -38,6 +40,10 @@ export interface RequestOptions {
   readonly hooks?: Hooks | null | undefined;
   /** Aborts the request; it rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined;
+  /** Proxies for this request, merged over the session's (chosen and exposed; see the README). */
+  readonly proxies?: ProxiesInput | null | undefined;
+  /** Retries for this request instead of the session's: a count, a `RetryConfiguration`, or `false`. */
+  readonly retries?: RetryInput | null | undefined;
 }
 
 /** The options of {@link Session.send}, for a request already prepared. */
@@ -48,6 +54,19 @@ export interface SendRequestOptions {
   readonly cert?: TLSClientCert | null | undefined;
   readonly stream?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
+  readonly proxies?: ProxiesInput | null | undefined;
+  readonly retries?: RetryInput | null | undefined;
+}
+
+/** What {@link Session.mergeEnvironmentSettings} settles for one URL. */
+export interface EnvironmentSettings {
+  /** Every proxy entry in force: the request's, the session's and (with `trustEnv`) the environment's. */
+  readonly proxies: Readonly<Record<string, string>>;
+  /** The proxy this URL goes through, or `undefined` for a direct connection. */
+  readonly proxy: string | undefined;
+  readonly verify: TLSVerify;
+  readonly cert: TLSClientCert | null | undefined;
+  readonly stream: boolean;
 }
 
 /** What a transport factory is told about the session it serves. */
@@ -83,6 +102,14 @@ export interface SessionOptions {
   readonly baseUrl?: string | null | undefined;
   /** Most redirects followed before `TooManyRedirects` (default 30). */
   readonly maxRedirects?: number | undefined;
+  /** Read proxies, CA bundles and `.netrc` from the environment (default true). */
+  readonly trustEnv?: boolean | undefined;
+  /** Proxies for every request (see `RequestOptions.proxies`). */
+  readonly proxies?: ProxiesInput | null | undefined;
+  /** Retries for every request: a count, a `RetryConfiguration`, or `false` (default 0: none). */
+  readonly retries?: RetryInput | null | undefined;
+  /** Where `trustEnv` reads variables and files; by default variables only (no file access). */
+  readonly environment?: Environment | undefined;
   /** Store cookies that servers set (default true). */
   readonly allowIncomingCookies?: boolean | undefined;
   readonly stream?: boolean | undefined;

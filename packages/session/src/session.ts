@@ -1,6 +1,14 @@
-import { toAuthenticator } from "@nq/auth";
+import {
+  basicAuthHeader,
+  type NetrcFile,
+  netrcCredentials,
+  netrcPaths,
+  parseNetrc,
+  toAuthenticator,
+} from "@nq/auth";
 import { RequestsCookieJar } from "@nq/cookies";
 import {
+  type Authenticator,
   type AuthInput,
   type CookieJarView,
   type CookiesInput,
@@ -16,25 +24,30 @@ import {
   type RequestInit,
   Response,
   redecodeLatin1,
-  requestExceptionFrom,
   resolveLocation,
   type SendOptions,
+  type TimeoutSettings,
   type TLSClientCert,
   type TLSVerify,
   TooManyRedirects,
   type Transport,
+  type TransportResponse,
   UnrewindableBodyError,
 } from "@nq/models";
-import { TimeoutConfiguration, type TimeoutInput } from "@nq/retry";
+import { RetryConfiguration, type RetryInput, TimeoutConfiguration, type TimeoutInput } from "@nq/retry";
+import { type Environment, environmentCaBundle, runtimeEnvironment } from "./environment.js";
 import { dispatchHook, mergeHeaders, mergeHooks, mergeParams } from "./merge.js";
 import type {
+  EnvironmentSettings,
   HeadersOption,
   RequestOptions,
   SendRequestOptions,
   SessionOptions,
   TransportSettings,
 } from "./options.js";
+import { environmentProxies, type ProxiesInput, selectProxy, shouldBypassProxies } from "./proxies.js";
 import { redirectMethod, shouldStripAuth } from "./redirects.js";
+import { withRetries } from "./retrying.js";
 import { VERSION } from "./version.js";
 
 /** The User-Agent nq sends unless told otherwise. */
@@ -56,10 +69,32 @@ const WRITE_TIMEOUT = new TimeoutConfiguration({ connect: 120_000, read: 120_000
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const NO_COOKIES: CookieJarView = new RequestsCookieJar();
 
+// The schemes whose `<scheme>_proxy` variables the environment may set.
+const PROXY_SCHEMES = ["http", "https", "ws", "wss", "all"];
+
 /** Cookies given with one request, kept to the host they were sent to. */
 interface RequestCookies {
   readonly jar: RequestsCookieJar;
   readonly host: string;
+}
+
+/** What the session remembers about a prepared request between its hops. */
+interface RequestState {
+  readonly cookies: RequestCookies | undefined;
+  /** The caller set the Cookie header themselves: it is not rebuilt from the jars. */
+  readonly manualCookie: boolean;
+}
+
+/** The settings of one call, shared by its hops, auth steps and retries. */
+interface CallContext {
+  readonly timeout: TimeoutSettings;
+  readonly verify: TLSVerify;
+  readonly cert: TLSClientCert | null | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly retries: RetryConfiguration;
+  readonly proxies: Readonly<Record<string, string>>;
+  /** False: each attempt reads its body, so a body cut short is retried like a failed head. */
+  readonly stream: boolean;
 }
 
 function hasScheme(url: string): boolean {
@@ -85,6 +120,23 @@ function mergeCookieHeaders(session: string | null, request: string | null): str
     }
   }
   return [...values.values()].join("; ");
+}
+
+// A malformed .netrc is ignored, as Requests ignores it, rather than failing every request.
+function parseNetrcOrNull(text: string): NetrcFile | null {
+  try {
+    return parseNetrc(text);
+  } catch {
+    return null;
+  }
+}
+
+function mergeProxies(target: Record<string, string>, source: ProxiesInput | null | undefined): void {
+  if (!source) return;
+  for (const [key, value] of Object.entries(source)) {
+    if (value === null) delete target[key];
+    else if (value !== undefined) target[key] = value;
+  }
 }
 
 /**
@@ -116,12 +168,21 @@ export class Session implements AsyncDisposable {
   stream: boolean;
   /** Store cookies that servers set. */
   allowIncomingCookies: boolean;
+  /** Read proxies, CA bundles and `.netrc` from the environment. */
+  trustEnv: boolean;
+  /** Proxies for every request. */
+  proxies: ProxiesInput;
+  /** Retries for every request (default 0: none). */
+  retries: RetryInput;
 
   readonly #protocols: readonly Protocol[];
   readonly #transports: readonly Transport[];
+  readonly #environment: Environment;
   #mounts: [prefix: string, transport: Transport][] = [];
-  readonly #requestCookies = new WeakMap<PreparedRequest, RequestCookies>();
+  readonly #state = new WeakMap<PreparedRequest, RequestState>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  // Read once per session, on first use: null when no file exists.
+  #netrc: NetrcFile | null | undefined;
 
   constructor(options: SessionOptions = {}) {
     this.headers = options.headers == null ? defaultHeaders() : mergeHeaders(new Headers(), options.headers);
@@ -135,10 +196,16 @@ export class Session implements AsyncDisposable {
     this.cert = options.cert;
     this.baseUrl = options.baseUrl;
     this.maxRedirects = options.maxRedirects ?? 30;
-    this.timeout = options.timeout;
+    // Validated now, so a bad setting fails at construction rather than at the first request.
     TimeoutConfiguration.from(options.timeout);
+    this.timeout = options.timeout;
+    this.retries = options.retries ?? 0;
+    RetryConfiguration.from(this.retries);
     this.stream = options.stream ?? false;
     this.allowIncomingCookies = options.allowIncomingCookies ?? true;
+    this.trustEnv = options.trustEnv ?? true;
+    this.proxies = options.proxies ?? {};
+    this.#environment = options.environment ?? runtimeEnvironment;
 
     if (options.disableIpv4 && options.disableIpv6) throw new TypeError("Cannot disable both IPv4 and IPv6");
     const protocols: Protocol[] = [];
@@ -188,6 +255,8 @@ export class Session implements AsyncDisposable {
       cert: options.cert,
       stream: options.stream,
       signal: options.signal,
+      proxies: options.proxies,
+      retries: options.retries,
     });
   }
 
@@ -228,7 +297,8 @@ export class Session implements AsyncDisposable {
 
   /**
    * Merges this session's headers, params, cookies, auth and hooks into a request and prepares
-   * it (Requests' `prepare_request`).
+   * it (Requests' `prepare_request`); with `trustEnv`, `.netrc` supplies Basic credentials when
+   * neither the request nor the session has auth.
    */
   prepareRequest(request: Request): PreparedRequest {
     const url =
@@ -243,10 +313,14 @@ export class Session implements AsyncDisposable {
       files: request.files,
       hooks: mergeHooks(this.hooks, request.hooks),
     });
-    const requestCookies = this.#toRequestCookies(request.cookies, prepared.url);
-    if (requestCookies) this.#requestCookies.set(prepared, requestCookies);
-    prepared.prepareCookies(this.#cookieHeader(prepared.url, requestCookies));
+    const state: RequestState = {
+      cookies: this.#toRequestCookies(request.cookies, prepared.url),
+      manualCookie: prepared.headers.has("cookie"),
+    };
+    this.#state.set(prepared, state);
+    prepared.prepareCookies(this.#cookieHeader(prepared.url, state.cookies));
     prepared.auth = toAuthenticator(request.auth ?? this.auth);
+    if (!prepared.auth) this.#applyNetrc(prepared);
     return prepared;
   }
 
@@ -268,82 +342,189 @@ export class Session implements AsyncDisposable {
     return mergeCookieHeaders(fromSession, requestCookies.jar.cookieHeader(url));
   }
 
-  /** Sends a prepared request: hooks, auth, redirects, and the body read unless streaming. */
-  async send(request: PreparedRequest, options: SendRequestOptions = {}): Promise<Response> {
-    if (!(request instanceof PreparedRequest)) throw new TypeError("You can only send PreparedRequests.");
-    const stream = options.stream ?? this.stream;
-    const base = this.#sendOptions(request.method, options);
-    request = await dispatchHook(request.hooks.preRequest, request);
-    let response = await this.#exchange(request, base);
-    if (options.allowRedirects ?? true) response = await this.#followRedirects(response, base);
-    else if (response.isRedirect) response.next = this.#redirectRequest(response);
-    if (!stream) await response.read();
-    return response;
+  /** Rebuilds the Cookie header from the jars, unless the caller set it by hand. */
+  #refreshCookies(request: PreparedRequest, state: RequestState | undefined): void {
+    if (state?.manualCookie) return;
+    request.headers.delete("cookie");
+    request.prepareCookies(this.#cookieHeader(request.url, state?.cookies));
   }
 
-  #sendOptions(method: string, options: SendRequestOptions): SendOptions {
-    const timeout =
-      TimeoutConfiguration.from(options.timeout) ??
-      TimeoutConfiguration.from(this.timeout) ??
-      (READ_METHODS.has(method) ? READ_TIMEOUT : WRITE_TIMEOUT);
+  /** Requests' netrc rule: only with `trustEnv`, no auth anywhere and no Authorization header. */
+  #applyNetrc(request: PreparedRequest): void {
+    if (!this.trustEnv || request.headers.has("authorization")) return;
+    if (this.#netrc === undefined) {
+      const env = this.#environment;
+      const text = netrcPaths((name) => env.get(name), env.home)
+        .map((path) => env.readFile(path))
+        .find((content) => content !== undefined);
+      this.#netrc = text === undefined ? null : parseNetrcOrNull(text);
+    }
+    if (this.#netrc === null) return;
+    let host: string;
+    try {
+      host = new URL(request.url).hostname;
+    } catch {
+      return;
+    }
+    const credentials = netrcCredentials(this.#netrc, host);
+    if (credentials) request.headers.set("Authorization", basicAuthHeader(credentials[0], credentials[1]));
+  }
+
+  #proxiesFor(url: string, explicit: Readonly<Record<string, string>>): Record<string, string> {
+    const proxies = { ...explicit };
+    if (this.trustEnv && !shouldBypassProxies(url, explicit.no_proxy, this.#environment)) {
+      for (const [scheme, proxy] of Object.entries(environmentProxies(PROXY_SCHEMES, this.#environment))) {
+        proxies[scheme] ??= proxy;
+      }
+    }
+    return proxies;
+  }
+
+  /**
+   * The settings a URL is sent with, as Requests' `merge_environment_settings`: proxies (the
+   * request's over the session's, then the environment's unless `no_proxy` covers the URL),
+   * `verify` (with `trustEnv`, `true` becomes the bundle that `REQUESTS_CA_BUNDLE`,
+   * `CURL_CA_BUNDLE` or `SSL_CERT_FILE` names), `cert` and `stream`.
+   */
+  mergeEnvironmentSettings(
+    url: string,
+    options: Pick<SendRequestOptions, "proxies" | "stream" | "verify" | "cert"> = {},
+  ): EnvironmentSettings {
+    const proxies = this.#proxiesFor(url, this.#explicitProxies(options.proxies));
     return {
-      timeout,
-      verify: options.verify ?? this.verify,
+      proxies,
+      proxy: selectProxy(url, proxies),
+      verify: this.#verify(options.verify),
       cert: options.cert ?? this.cert,
-      signal: options.signal,
+      stream: options.stream ?? this.stream,
     };
   }
 
-  /** The first hop: `preSend`, then the auth flow, which may send more than one request. */
-  async #exchange(request: PreparedRequest, base: SendOptions): Promise<Response> {
+  /** The session's proxies with the request's merged over them (`null` removing an entry). */
+  #explicitProxies(request: ProxiesInput | null | undefined): Record<string, string> {
+    const proxies: Record<string, string> = {};
+    mergeProxies(proxies, this.proxies);
+    mergeProxies(proxies, request);
+    return proxies;
+  }
+
+  #verify(request: TLSVerify | null | undefined): TLSVerify {
+    const verify = request ?? this.verify;
+    if (verify === true && this.trustEnv) return environmentCaBundle(this.#environment) ?? true;
+    return verify;
+  }
+
+  /** Sends a prepared request: hooks, auth, retries, redirects, and the body read unless streaming. */
+  async send(request: PreparedRequest, options: SendRequestOptions = {}): Promise<Response> {
+    if (!(request instanceof PreparedRequest)) throw new TypeError("You can only send PreparedRequests.");
+    const call: CallContext = {
+      timeout:
+        TimeoutConfiguration.from(options.timeout) ??
+        TimeoutConfiguration.from(this.timeout) ??
+        (READ_METHODS.has(request.method) ? READ_TIMEOUT : WRITE_TIMEOUT),
+      verify: this.#verify(options.verify),
+      cert: options.cert ?? this.cert,
+      signal: options.signal,
+      retries: RetryConfiguration.from(options.retries ?? this.retries),
+      proxies: this.#explicitProxies(options.proxies),
+      stream: options.stream ?? this.stream,
+    };
+    request = await dispatchHook(request.hooks.preRequest, request);
     request = await dispatchHook(request.hooks.preSend, request);
     const auth = request.auth;
-    if (!auth) return this.#sendOnce(request, base);
+    let response = await this.#hop(request, call, auth);
+    if (options.allowRedirects ?? true) response = await this.#followRedirects(response, call, auth);
+    else if (response.isRedirect) response.next = this.#redirectRequest(response);
+    return response;
+  }
+
+  /**
+   * One hop of a call, through the auth flow when there is one: the flow may send more than one
+   * request (a Digest challenge and its answer); each earlier response joins the last one's history.
+   */
+  async #hop(
+    request: PreparedRequest,
+    call: CallContext,
+    auth: Authenticator | undefined,
+  ): Promise<Response> {
+    if (!auth) return this.#attempt(request, call);
+    const state = this.#state.get(request);
     const flow = auth.authFlow(request);
     let step = await flow.next();
-    if (step.done) return this.#sendOnce(request, base);
-    let response = await this.#sendOnce(step.value, base);
+    if (step.done) return this.#attempt(request, call);
+    let response = await this.#attempt(step.value, call);
     for (;;) {
       step = await flow.next(response);
       if (step.done) return response;
-      // Release the challenge's connection before the authenticated attempt.
+      // Release the challenge's connection before the next attempt.
       await response.read().catch(() => undefined);
+      const next = step.value;
+      if (state) this.#state.set(next, state);
+      // Cookies the challenge set go with the answer.
+      this.#refreshCookies(next, state);
       const previous = response;
-      response = await this.#sendOnce(step.value, base);
+      response = await this.#attempt(next, call);
       response.history = [...previous.history, previous];
     }
   }
 
-  /** One request, one response: no redirect, no auth. */
-  async #sendOnce(request: PreparedRequest, base: SendOptions): Promise<Response> {
+  /**
+   * One request under the call's retry budget, then its `response` hooks. Unless streaming, the
+   * body is read inside the attempt, as urllib3 preloads it, so a body cut short is retried too.
+   */
+  async #attempt(request: PreparedRequest, call: CallContext): Promise<Response> {
+    const replayable = isReplayable(request.body);
+    const response = await withRetries(request, call.retries, replayable, call.signal, async () => {
+      const response = await this.#exchange(request, call);
+      if (!call.stream) await response.read();
+      return response;
+    });
+    return dispatchHook(request.hooks.response, response);
+  }
+
+  /** One exchange with a transport; transport errors propagate as they are, for the retry logic. */
+  async #exchange(request: PreparedRequest, call: CallContext): Promise<Response> {
     const transport = this.#transportFor(request.url);
+    const proxy = selectProxy(request.url, this.#proxiesFor(request.url, call.proxies));
     const early: Promise<unknown>[] = [];
-    const earlyHooks = request.hooks.earlyResponse;
-    const options: SendOptions = earlyHooks
-      ? {
-          ...base,
-          onInformational: (statusCode, headers) => {
+    const { earlyResponse, onUpload } = request.hooks;
+    const options: SendOptions = {
+      timeout: call.timeout,
+      verify: call.verify,
+      cert: call.cert,
+      signal: call.signal,
+      proxy,
+      onInformational: earlyResponse
+        ? (statusCode, headers) => {
             const informational = new Response({ request, statusCode, headers, body: null });
-            early.push(Promise.resolve(dispatchHook(earlyHooks, informational)));
-          },
-        }
-      : base;
+            early.push(Promise.resolve(dispatchHook(earlyResponse, informational)));
+          }
+        : undefined,
+      onUploadProgress: onUpload
+        ? (sent, total) => {
+            request.uploadProgress = {
+              total: sent,
+              contentLength: total,
+              percentage: total ? Math.min(100, (sent / total) * 100) : null,
+              isCompleted: total !== null && sent >= total,
+            };
+            const done = Promise.resolve(dispatchHook(onUpload, request));
+            // Progress can outlive the head (the server answered early): a late failure must not go unhandled.
+            done.catch(() => undefined);
+            early.push(done);
+          }
+        : undefined,
+    };
     const started = performance.now();
-    let sent: Awaited<ReturnType<Transport["send"]>>;
-    try {
-      sent = await transport.send(request, options);
-    } catch (error) {
-      throw requestExceptionFrom(error, request);
-    }
+    const sent: TransportResponse = await transport.send(request, options);
     const elapsed = performance.now() - started;
     if (early.length) await Promise.all(early);
     request.connInfo = sent.connInfo;
-    const response = Response.fromTransport(sent, request, {
+    return Response.fromTransport(sent, request, {
       elapsed,
       url: request.url,
       cookies: this.#storeCookies(request.url, sent.headers),
     });
-    return dispatchHook(request.hooks.response, response);
   }
 
   #storeCookies(url: string, headers: Headers): CookieJarView {
@@ -381,7 +562,7 @@ export class Session implements AsyncDisposable {
   /**
    * The request a redirect response leads to, as Requests' `resolve_redirects` builds it:
    * method rewritten, body dropped unless 307/308, cookies recomputed, credentials stripped
-   * when leaving the origin.
+   * when leaving the origin (and, with `trustEnv`, `.netrc` consulted for the new host).
    */
   #redirectRequest(response: Response): PreparedRequest {
     const previous = response.request;
@@ -395,21 +576,27 @@ export class Session implements AsyncDisposable {
       next.headers.delete("transfer-encoding");
       next.body = null;
     }
+    const state = this.#state.get(previous);
+    if (state) this.#state.set(next, state);
+    // Requests drops the Cookie header on every hop, a hand-set one included, and rebuilds it.
     next.headers.delete("cookie");
-    const requestCookies = this.#requestCookies.get(previous);
-    if (requestCookies) this.#requestCookies.set(next, requestCookies);
-    next.prepareCookies(this.#cookieHeader(next.url, requestCookies));
+    next.prepareCookies(this.#cookieHeader(next.url, state?.cookies));
     if (shouldStripAuth(previous.url, next.url)) {
       next.headers.delete("authorization");
+      this.#applyNetrc(next);
     }
-    // Auth runs once, on the first hop; later hops carry what survived the strip above.
     next.auth = undefined;
     return next;
   }
 
-  async #followRedirects(first: Response, base: SendOptions): Promise<Response> {
+  async #followRedirects(
+    first: Response,
+    call: CallContext,
+    auth: Authenticator | undefined,
+  ): Promise<Response> {
     let response = first;
     if (!response.isRedirect) return response;
+    const origin = first.request.url;
     const hops: Response[] = [];
     while (response.isRedirect) {
       hops.push(response);
@@ -427,7 +614,8 @@ export class Session implements AsyncDisposable {
           response,
         });
       }
-      response = await this.#sendOnce(next, base);
+      // The authenticator answers challenges on hops that keep its credentials, never elsewhere.
+      response = await this.#hop(next, call, auth && !shouldStripAuth(origin, next.url) ? auth : undefined);
     }
     response.history = hops;
     return response;

@@ -1,53 +1,39 @@
 import { randomBytes } from "node:crypto";
-import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
-import { ContentDecodingError, requestExceptionFrom, StreamConsumedError, TransportError } from "@nq/models";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expectNoStraySockets, openSocketCount, prepared, readAll, sendOptions } from "../test/helpers.js";
-import { startHttpServer, type TestServer } from "../test/servers.js";
-import { HTTP1Transport } from "./index.js";
+import { brotliCompressSync, constants, createGzip, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import { ContentDecodingError, requestExceptionFrom, StreamConsumedError } from "@nq/models";
+import type { FixtureServer } from "@nq/testkit";
+import { describe, expect, it } from "vitest";
+import {
+  breakAfterFirstChunk,
+  firstChunkThenRest,
+  prepared,
+  readAll,
+  sendOptions,
+  transportFailure,
+  useFixtures,
+} from "../test/helpers.js";
+import type { HTTP1TransportOptions } from "./index.js";
 
-let servers: TestServer[] = [];
-let transports: HTTP1Transport[] = [];
-let baseline = 0;
-
-beforeEach(() => {
-  baseline = openSocketCount();
-});
-
-afterEach(async () => {
-  await Promise.all(transports.map((t) => t.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  transports = [];
-  servers = [];
-  await expectNoStraySockets(baseline);
-});
+const { serve, transport } = useFixtures();
 
 const text = Buffer.from("The quick brown fox jumps over the lazy dog. ".repeat(2000));
 
 /** Serves `body` with the given Content-Encoding, in 1 KiB writes so decoding sees many chunks. */
-async function serveEncoded(encoding: string | null, body: Buffer, status = 200): Promise<TestServer> {
-  const server = await startHttpServer((_req, res) => {
+function serveEncoded(encoding: string | null, body: Buffer, status = 200): Promise<FixtureServer> {
+  return serve((req, res) => {
     const headers: Record<string, string | number> = { "content-length": body.length };
     if (encoding !== null) headers["content-encoding"] = encoding;
     res.writeHead(status, headers);
-    if (status === 204 || status === 304 || _req.method === "HEAD") {
+    if (status === 204 || status === 304 || req.method === "HEAD") {
       res.end();
       return;
     }
     for (let i = 0; i < body.length; i += 1024) res.write(body.subarray(i, i + 1024));
     res.end();
   });
-  servers.push(server);
-  return server;
 }
 
-function transport(options?: ConstructorParameters<typeof HTTP1Transport>[0]): HTTP1Transport {
-  const t = new HTTP1Transport(options);
-  transports.push(t);
-  return t;
-}
-
-async function fetchBody(url: string, options?: ConstructorParameters<typeof HTTP1Transport>[0]) {
+async function fetchBody(url: string, options?: HTTP1TransportOptions) {
   const response = await transport(options).send(prepared(url), sendOptions());
   return { response, body: await readAll(response.body) };
 }
@@ -68,29 +54,16 @@ describe("content decoding", () => {
     expect(response.headers.get("content-length")).toBe(String(encoded.length));
   });
 
-  it("decodes raw deflate (no zlib wrapper), as urllib3 does", async () => {
-    const server = await serveEncoded("deflate", deflateRawSync(text));
+  const undecodable = randomBytes(300);
+  it.each([
+    ["decodes raw deflate (no zlib wrapper), as urllib3 does", "deflate", deflateRawSync(text), text],
+    ["undoes a list of codings in reverse order", "gzip, br", brotliCompressSync(gzipSync(text)), text],
+    ["ignores identity", "identity, gzip", gzipSync(text), text],
+    ["passes an unknown coding through undecoded", "zstd", undecodable, undecodable],
+  ])("%s", async (_title, coding, encoded, expected) => {
+    const server = await serveEncoded(coding, encoded);
     const { body } = await fetchBody(server.url);
-    expect(body.equals(text)).toBe(true);
-  });
-
-  it("undoes a list of codings in reverse order", async () => {
-    const server = await serveEncoded("gzip, br", brotliCompressSync(gzipSync(text)));
-    const { body } = await fetchBody(server.url);
-    expect(body.equals(text)).toBe(true);
-  });
-
-  it("ignores identity", async () => {
-    const server = await serveEncoded("identity, gzip", gzipSync(text));
-    const { body } = await fetchBody(server.url);
-    expect(body.equals(text)).toBe(true);
-  });
-
-  it("passes an unknown coding through undecoded", async () => {
-    const encoded = randomBytes(300);
-    const server = await serveEncoded("zstd", encoded);
-    const { body } = await fetchBody(server.url);
-    expect(body.equals(encoded)).toBe(true);
+    expect(body.equals(expected)).toBe(true);
   });
 
   it("gives the undecoded bytes through rawBody", async () => {
@@ -127,16 +100,17 @@ describe("content decoding", () => {
     const server = await serveEncoded("gzip", bomb);
     const response = await transport().send(prepared(server.url), sendOptions());
     let decoded = 0;
-    const error = await (async () => {
-      for await (const chunk of response.body) decoded += chunk.length;
-    })().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    const error = await transportFailure(
+      (async () => {
+        for await (const chunk of response.body) decoded += chunk.length;
+      })(),
+    );
     expect(error).toMatchObject({ kind: "decoding", phase: "body", retryable: false });
     expect(requestExceptionFrom(error)).toBeInstanceOf(ContentDecodingError);
     // Stopped just past the 16 MiB floor, far from the 64 MiB the bomb holds.
     expect(decoded).toBeGreaterThanOrEqual(16 * 1024 * 1024 - 64 * 1024);
     expect(decoded).toBeLessThan(20 * 1024 * 1024);
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("lets a large body through when the ratio stays under maxDecompressionRatio", async () => {
@@ -152,8 +126,7 @@ describe("content decoding", () => {
     corrupt.fill(0x41, 20, 60);
     const server = await serveEncoded("gzip", corrupt);
     const response = await transport().send(prepared(server.url), sendOptions());
-    const error = await readAll(response.body).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    const error = await transportFailure(readAll(response.body));
     expect(error).toMatchObject({ kind: "decoding", phase: "body", code: "Z_DATA_ERROR" });
   });
 
@@ -165,8 +138,7 @@ describe("content decoding", () => {
 
   it("streams decoded output before the compressed body ends", async () => {
     let finish: () => void = () => {};
-    const { createGzip, constants } = await import("node:zlib");
-    const server = await startHttpServer((_req, res) => {
+    const server = await serve((_req, res) => {
       res.writeHead(200, { "content-encoding": "gzip" });
       const gzip = createGzip();
       gzip.pipe(res);
@@ -174,38 +146,27 @@ describe("content decoding", () => {
       gzip.flush(constants.Z_SYNC_FLUSH);
       finish = () => gzip.end("second part");
     });
-    servers.push(server);
     const response = await transport().send(prepared(server.url), sendOptions());
-    const iterator = response.body[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    expect(Buffer.from(first.value as Uint8Array).toString()).toBe("first part|");
-    finish();
-    const rest: Buffer[] = [];
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(Buffer.from(r.value));
-    expect(Buffer.concat(rest).toString()).toBe("second part");
+    const { first, rest } = await firstChunkThenRest(response.body, () => finish());
+    expect(first).toBe("first part|");
+    expect(rest).toBe("second part");
   });
 
   it("cancelling a decoded body with a short compressed remainder keeps the connection", async () => {
     const server = await serveEncoded("gzip", gzipSync(Buffer.alloc(4 * 1024 * 1024, 1)));
     const t = transport();
     const response = await t.send(prepared(server.url), sendOptions());
-    for await (const chunk of response.body) {
-      expect(chunk.length).toBeGreaterThan(0);
-      break;
-    }
+    await breakAfterFirstChunk(response.body);
     const again = await t.send(prepared(server.url), sendOptions());
     expect((await readAll(again.body)).length).toBe(4 * 1024 * 1024);
     expect(again.connInfo?.reused).toBe(true);
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
   });
 
   it("cancelling a decoded body with a long remainder closes the connection", async () => {
     const server = await serveEncoded("gzip", gzipSync(randomBytes(1024 * 1024)));
     const response = await transport().send(prepared(server.url), sendOptions());
-    for await (const chunk of response.body) {
-      expect(chunk.length).toBeGreaterThan(0);
-      break;
-    }
-    await server.allClosed();
+    await breakAfterFirstChunk(response.body);
+    await server.waitForNoOpenConnections();
   });
 });

@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import {
   ChunkedEncodingError,
   ConnectionError,
@@ -6,82 +6,50 @@ import {
   InvalidHeader,
   ReadTimeout,
   requestExceptionFrom,
-  TransportError,
+  type TransportError,
 } from "@nq/models";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  expectNoStraySockets,
-  openSocketCount,
+  breakAfterFirstChunk,
+  transportFailure as failure,
   prepared,
   readAll,
   sendOptions,
   sleep,
+  useFixtures,
 } from "../test/helpers.js";
-import { readRequestHead, startHttpServer, startRawServer, type TestServer } from "../test/servers.js";
-import { HTTP1Transport } from "./index.js";
+import type { HTTP1Transport } from "./index.js";
 
-let servers: TestServer[] = [];
-let transports: HTTP1Transport[] = [];
-let baseline = 0;
-
-async function serve(handler: Parameters<typeof startHttpServer>[0]): Promise<TestServer> {
-  const server = await startHttpServer(handler);
-  servers.push(server);
-  return server;
-}
-
-async function raw(onConnection: Parameters<typeof startRawServer>[0]): Promise<TestServer> {
-  const server = await startRawServer(onConnection);
-  servers.push(server);
-  return server;
-}
-
-/** A raw server that reads the request head and then does `respond` with the socket. */
-function rawResponder(respond: (socket: import("node:net").Socket) => void): Promise<TestServer> {
-  return raw((socket) => {
-    void readRequestHead(socket).then(() => respond(socket));
-  });
-}
-
-function transport(options?: ConstructorParameters<typeof HTTP1Transport>[0]): HTTP1Transport {
-  const t = new HTTP1Transport(options);
-  transports.push(t);
-  return t;
-}
-
-async function failure(promise: Promise<unknown>): Promise<TransportError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TransportError);
-  return error as TransportError;
-}
+const { serve, respondRaw, stallingTls, transport } = useFixtures();
 
 async function bodyFailure(t: HTTP1Transport, url: string): Promise<TransportError> {
   const response = await t.send(prepared(url), sendOptions());
   return failure(readAll(response.body));
 }
 
-beforeEach(() => {
-  baseline = openSocketCount();
-});
-
-afterEach(async () => {
-  await Promise.all(transports.map((t) => t.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  transports = [];
-  servers = [];
-  await expectNoStraySockets(baseline);
-});
+/**
+ * A server that holds the first request until `release()` and answers `later` to the others, and
+ * a transport with one socket already busy with that first request.
+ */
+async function oneBusySocket(firstBody: string) {
+  let requests = 0;
+  let release: () => void = () => {};
+  const server = await serve((_req, res) => {
+    requests++;
+    if (requests === 1) release = () => res.end(firstBody);
+    else res.end("later");
+  });
+  const t = transport({ poolMaxsize: 1 });
+  const first = t.send(prepared(server.url), sendOptions());
+  await sleep(20);
+  return { server, t, first, release: () => release(), requests: () => requests };
+}
 
 describe("connection failures", () => {
   it("maps a refused connection to a retryable connect error", async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as import("node:net").AddressInfo).port;
+    const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
     const error = await failure(transport().send(prepared(`http://127.0.0.1:${port}/`), sendOptions()));
     expect(error).toMatchObject({ kind: "connect", phase: "connect", retryable: true, code: "ECONNREFUSED" });
@@ -101,7 +69,7 @@ describe("abort", () => {
     await expect(
       transport().send(prepared(server.url), sendOptions({ signal: AbortSignal.abort(reason) })),
     ).rejects.toBe(reason);
-    expect(server.accepted).toBe(0);
+    expect(server.connections).toBe(0);
   });
 
   it("rejects with signal.reason before the head and closes the socket", async () => {
@@ -112,8 +80,8 @@ describe("abort", () => {
     const reason = new DOMException("stop", "AbortError");
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
-    await server.allClosed();
-    expect(server.accepted).toBe(1);
+    await server.waitForNoOpenConnections();
+    expect(server.connections).toBe(1);
   });
 
   it("rejects the body iteration with signal.reason mid-body and closes the socket", async () => {
@@ -128,21 +96,12 @@ describe("abort", () => {
     controller.abort("reason string");
     await expect(next).rejects.toBe("reason string");
     expect(await response.trailers).toBeUndefined();
-    await server.allClosed();
-    expect(server.accepted).toBe(1);
+    await server.waitForNoOpenConnections();
+    expect(server.connections).toBe(1);
   });
 
   it("aborts a request still waiting for a pooled socket without touching the busy one", async () => {
-    let requests = 0;
-    let release: () => void = () => {};
-    const server = await serve((_req, res) => {
-      requests++;
-      if (requests === 1) release = () => res.end("first");
-      else res.end("later");
-    });
-    const t = transport({ poolMaxsize: 1 });
-    const first = t.send(prepared(server.url), sendOptions());
-    await sleep(20);
+    const { server, t, first, release, requests } = await oneBusySocket("first");
     const controller = new AbortController();
     const second = t.send(prepared(server.url), sendOptions({ signal: controller.signal }));
     await sleep(10);
@@ -152,8 +111,8 @@ describe("abort", () => {
     expect((await readAll((await first).body)).toString()).toBe("first");
     const third = await t.send(prepared(server.url), sendOptions());
     await readAll(third.body);
-    expect(requests).toBe(2);
-    expect(server.accepted).toBe(1);
+    expect(requests()).toBe(2);
+    expect(server.connections).toBe(1);
     expect(third.connInfo?.reused).toBe(true);
   });
 
@@ -166,26 +125,26 @@ describe("abort", () => {
     controller.abort();
     const again = await t.send(prepared(server.url), sendOptions());
     await readAll(again.body);
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
   });
 });
 
 describe("broken connections", () => {
   it("maps a reset before the head to reset/head, not retryable", async () => {
-    const server = await rawResponder((socket) => socket.resetAndDestroy());
+    const server = await respondRaw((socket) => socket.resetAndDestroy());
     const error = await failure(transport().send(prepared(server.url), sendOptions()));
     expect(error).toMatchObject({ kind: "reset", phase: "head", retryable: false, code: "ECONNRESET" });
     expect(requestExceptionFrom(error)).toBeInstanceOf(ConnectionError);
   });
 
   it("maps the server closing before the head to reset/head (UND_ERR_SOCKET)", async () => {
-    const server = await rawResponder((socket) => socket.end());
+    const server = await respondRaw((socket) => socket.end());
     const error = await failure(transport().send(prepared(server.url), sendOptions()));
     expect(error).toMatchObject({ kind: "reset", phase: "head", retryable: false, code: "UND_ERR_SOCKET" });
   });
 
   it("maps a reset in the middle of the body to reset/body", async () => {
-    const server = await rawResponder((socket) => {
+    const server = await respondRaw((socket) => {
       socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
       setTimeout(() => socket.resetAndDestroy(), 20);
     });
@@ -195,7 +154,7 @@ describe("broken connections", () => {
   });
 
   it("maps a body shorter than its Content-Length to reset/body", async () => {
-    const server = await rawResponder((socket) => {
+    const server = await respondRaw((socket) => {
       socket.end("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
     });
     const error = await bodyFailure(transport(), server.url);
@@ -205,7 +164,7 @@ describe("broken connections", () => {
   });
 
   it("maps a chunked body cut short to a body error", async () => {
-    const server = await rawResponder((socket) => {
+    const server = await respondRaw((socket) => {
       socket.end("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     });
     const error = await bodyFailure(transport(), server.url);
@@ -215,7 +174,7 @@ describe("broken connections", () => {
   });
 
   it("maps malformed chunk framing to protocol/body", async () => {
-    const server = await rawResponder((socket) => {
+    const server = await respondRaw((socket) => {
       socket.end("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
     });
     const error = await bodyFailure(transport(), server.url);
@@ -223,7 +182,7 @@ describe("broken connections", () => {
   });
 
   it("maps a response that is not HTTP to protocol/head", async () => {
-    const server = await rawResponder((socket) => socket.end("SSH-2.0-OpenSSH\r\n\r\n"));
+    const server = await respondRaw((socket) => socket.end("SSH-2.0-OpenSSH\r\n\r\n"));
     const error = await failure(transport().send(prepared(server.url), sendOptions()));
     expect(error.kind).toBe("protocol");
     expect(error.phase).toBe("head");
@@ -233,7 +192,7 @@ describe("broken connections", () => {
 
 describe("invalid response heads", () => {
   it("maps oversized response headers to kind header", async () => {
-    const server = await rawResponder((socket) => {
+    const server = await respondRaw((socket) => {
       socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(4096)}\r\nContent-Length: 0\r\n\r\n`);
     });
     const error = await failure(transport({ maxHeaderSize: 1024 }).send(prepared(server.url), sendOptions()));
@@ -241,18 +200,11 @@ describe("invalid response heads", () => {
     expect(requestExceptionFrom(error)).toBeInstanceOf(InvalidHeader);
   });
 
-  it("maps conflicting duplicate Content-Length fields to kind header", async () => {
-    const server = await rawResponder((socket) => {
-      socket.end("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
-    });
-    const error = await failure(transport().send(prepared(server.url), sendOptions()));
-    expect(error).toMatchObject({ kind: "header", phase: "head" });
-  });
-
-  it("maps a non-numeric Content-Length to kind header", async () => {
-    const server = await rawResponder((socket) => {
-      socket.end("HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\nhello");
-    });
+  it.each([
+    ["conflicting duplicate Content-Length fields", "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"],
+    ["a non-numeric Content-Length", "Content-Length: five\r\n\r\nhello"],
+  ])("maps %s to kind header", async (_name, rest) => {
+    const server = await respondRaw((socket) => socket.end(`HTTP/1.1 200 OK\r\n${rest}`));
     const error = await failure(transport().send(prepared(server.url), sendOptions()));
     expect(error).toMatchObject({ kind: "header", phase: "head" });
   });
@@ -271,7 +223,7 @@ describe("timeouts", () => {
       code: "UND_ERR_HEADERS_TIMEOUT",
     });
     expect(requestExceptionFrom(error)).toBeInstanceOf(ReadTimeout);
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("times out on a stall in the body: timeout/body", async () => {
@@ -289,7 +241,7 @@ describe("timeouts", () => {
       code: "UND_ERR_BODY_TIMEOUT",
     });
     expect(requestExceptionFrom(error)).toBeInstanceOf(ConnectionError);
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("does not time out a slow consumer: the read timeout measures the server, not the reader", async () => {
@@ -316,7 +268,7 @@ describe("timeouts", () => {
     );
     const error = await failure(readAll(response.body));
     expect(error).toMatchObject({ kind: "timeout", phase: "body", retryable: false });
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("enforces the total timeout before the head", async () => {
@@ -325,34 +277,26 @@ describe("timeouts", () => {
       transport().send(prepared(server.url), sendOptions({ timeout: { total: 100 } })),
     );
     expect(error).toMatchObject({ kind: "timeout", phase: "head" });
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("times out a TLS handshake the server never answers: timeout/connect, retryable", async () => {
     // The TCP side accepts and reads the ClientHello, but never answers it.
-    const server = await raw((socket) => socket.resume());
-    const url = server.url.replace("http:", "https:");
+    const server = await stallingTls();
     const started = Date.now();
-    const error = await failure(transport().send(prepared(url), sendOptions({ timeout: { connect: 150 } })));
+    const error = await failure(
+      transport().send(prepared(server.url), sendOptions({ timeout: { connect: 150 } })),
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toMatchObject({ kind: "timeout", phase: "connect", retryable: true });
     expect(requestExceptionFrom(error)).toBeInstanceOf(ConnectTimeout);
     // The abandoned handshake is closed, not left to the OS.
-    await server.allClosed();
-    expect(server.accepted).toBe(1);
+    await server.waitForNoOpenConnections();
+    expect(server.connections).toBe(1);
   });
 
   it("counts waiting for a pooled socket against the connect timeout", async () => {
-    let release: () => void = () => {};
-    let requests = 0;
-    const server = await serve((_req, res) => {
-      requests++;
-      if (requests === 1) release = () => res.end("slow");
-      else res.end("later");
-    });
-    const t = transport({ poolMaxsize: 1 });
-    const first = t.send(prepared(server.url), sendOptions());
-    await sleep(20);
+    const { server, t, first, release, requests } = await oneBusySocket("slow");
     const error = await failure(t.send(prepared(server.url), sendOptions({ timeout: { connect: 100 } })));
     expect(error).toMatchObject({ kind: "timeout", phase: "connect", retryable: true });
     release();
@@ -360,8 +304,8 @@ describe("timeouts", () => {
     const third = await t.send(prepared(server.url), sendOptions());
     expect((await readAll(third.body)).toString()).toBe("later");
     // The timed-out request was dropped before it was written, and the socket kept.
-    expect(requests).toBe(2);
-    expect(server.accepted).toBe(1);
+    expect(requests()).toBe(2);
+    expect(server.connections).toBe(1);
   });
 });
 
@@ -380,7 +324,7 @@ describe("cancel", () => {
     const again = await t.send(prepared(server.url), sendOptions());
     expect(again.connInfo?.reused).toBe(true);
     again.cancel();
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
   });
 
   it("closes the socket for a long or unknown-length remainder", async () => {
@@ -391,13 +335,13 @@ describe("cancel", () => {
     const t = transport();
     const response = await t.send(prepared(server.url), sendOptions());
     response.cancel();
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
     expect(await response.trailers).toBeUndefined();
     expect(await readAll(response.body)).toHaveLength(0);
     const again = await t.send(prepared(server.url), sendOptions());
     expect(again.connInfo?.reused).toBe(false);
     again.cancel();
-    expect(server.accepted).toBe(2);
+    expect(server.connections).toBe(2);
   });
 
   it("breaking out of for-await cancels the body", async () => {
@@ -406,17 +350,14 @@ describe("cancel", () => {
       res.write("chunk");
     });
     const response = await transport().send(prepared(server.url), sendOptions());
-    for await (const chunk of response.body) {
-      expect(chunk.length).toBeGreaterThan(0);
-      break;
-    }
-    await server.allClosed();
+    await breakAfterFirstChunk(response.body);
+    await server.waitForNoOpenConnections();
   });
 });
 
 describe("interim responses", () => {
   it("fails on an unsolicited 100 Continue, which undici refuses (we never send Expect)", async () => {
-    const server = await rawResponder((socket) => {
+    const server = await respondRaw((socket) => {
       socket.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     });
     const error = await failure(transport().send(prepared(server.url), sendOptions()));

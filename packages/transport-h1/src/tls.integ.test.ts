@@ -1,17 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
-import { requestExceptionFrom, SSLError, TransportError } from "@nq/models";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { requestExceptionFrom, SSLError, type TransportError } from "@nq/models";
+import type { HttpHandler, SecureFixtureServer } from "@nq/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../test/certificates.js";
-import { expectNoStraySockets, openSocketCount, prepared, readAll, sendOptions } from "../test/helpers.js";
-import { type Handler, startHttpsServer, type TestServer } from "../test/servers.js";
-import { HTTP1Transport } from "./index.js";
+import { prepared, readAll, sendOptions, transportFailure, useFixtures } from "../test/helpers.js";
 
 let pki: TestPki;
-let servers: TestServer[] = [];
-let transports: HTTP1Transport[] = [];
-let baseline = 0;
 
 beforeAll(() => {
   pki = createTestPki();
@@ -21,53 +17,26 @@ afterAll(() => {
   pki.remove();
 });
 
-beforeEach(() => {
-  baseline = openSocketCount();
-});
+const { serveTls, transport } = useFixtures();
 
-afterEach(async () => {
-  await Promise.all(transports.map((t) => t.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  transports = [];
-  servers = [];
-  await expectNoStraySockets(baseline);
-});
+const hello: HttpHandler = (_req, res) => res.end("secure hello");
 
-const hello: Handler = (_req, res) => res.end("secure hello");
-
-async function serve(
+/** An HTTPS server presenting the named certificate; with `mtls`, it also demands a client certificate from the CA. */
+function serve(
   which: "ca-signed" | "self-signed" | "wrong-host",
-  handler: Handler = hello,
-  extra: Parameters<typeof startHttpsServer>[0] = {},
-): Promise<TestServer> {
-  const [cert, key] =
-    which === "ca-signed"
-      ? [pki.serverCert, pki.serverKey]
-      : which === "self-signed"
-        ? [pki.selfSignedCert, pki.selfSignedKey]
-        : [pki.wrongHostCert, pki.wrongHostKey];
-  const server = await startHttpsServer({ cert, key, ...extra }, handler);
-  servers.push(server);
-  return server;
-}
-
-function transport(): HTTP1Transport {
-  const t = new HTTP1Transport();
-  transports.push(t);
-  return t;
+  handler: HttpHandler = hello,
+  mtls = false,
+): Promise<SecureFixtureServer> {
+  const certificate =
+    which === "ca-signed" ? pki.server : which === "self-signed" ? pki.selfSigned : pki.wrongHost;
+  return serveTls(handler, { pki: pki.kit, certificate, requireClientCertificate: mtls });
 }
 
 async function tlsFailure(promise: Promise<unknown>): Promise<TransportError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected a TLS failure");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TransportError);
+  const error = await transportFailure(promise);
   expect(error).toMatchObject({ kind: "tls", phase: "connect" });
   expect(requestExceptionFrom(error)).toBeInstanceOf(SSLError);
-  return error as TransportError;
+  return error;
 }
 
 describe("server verification", () => {
@@ -151,10 +120,9 @@ describe("server verification", () => {
 
   it("fails with a clear message when the CA bundle path does not exist", async () => {
     const missing = join(pki.dir, "missing.pem");
-    const error = await transport()
-      .send(prepared("https://127.0.0.1:1/"), sendOptions({ verify: missing }))
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    const error = await transportFailure(
+      transport().send(prepared("https://127.0.0.1:1/"), sendOptions({ verify: missing })),
+    );
     expect(error).toMatchObject({
       kind: "tls",
       phase: "connect",
@@ -165,56 +133,41 @@ describe("server verification", () => {
 });
 
 describe("client certificates", () => {
-  async function mtlsServer(): Promise<TestServer> {
+  async function mtlsServer(): Promise<SecureFixtureServer> {
     return serve(
       "ca-signed",
       (req, res) => {
         const peer = (req.socket as TLSSocket).getPeerCertificate();
         res.end(peer.subject?.CN ?? "anonymous");
       },
-      { ca: pki.caCert, requestCert: true, rejectUnauthorized: true },
+      true,
     );
   }
 
-  it("presents [cert, key] files", async () => {
+  it.each([
+    ["[cert, key] files", () => [pki.clientCertPath, pki.clientKeyPath] as const],
+    ["one PEM file holding both", () => pki.clientCombinedPath],
+    [
+      "[cert, encrypted key, password]",
+      () => [pki.clientCertPath, pki.clientEncryptedKeyPath, pki.clientKeyPassword] as const,
+    ],
+  ])("presents %s", async (_title, cert) => {
     const server = await mtlsServer();
     const response = await transport().send(
       prepared(server.url),
-      sendOptions({ verify: pki.caCert, cert: [pki.clientCertPath, pki.clientKeyPath] }),
-    );
-    expect((await readAll(response.body)).toString()).toBe("nq client");
-  });
-
-  it("presents one PEM file holding both", async () => {
-    const server = await mtlsServer();
-    const response = await transport().send(
-      prepared(server.url),
-      sendOptions({ verify: pki.caCert, cert: pki.clientCombinedPath }),
-    );
-    expect((await readAll(response.body)).toString()).toBe("nq client");
-  });
-
-  it("presents [cert, encrypted key, password]", async () => {
-    const server = await mtlsServer();
-    const response = await transport().send(
-      prepared(server.url),
-      sendOptions({
-        verify: pki.caCert,
-        cert: [pki.clientCertPath, pki.clientEncryptedKeyPath, pki.clientKeyPassword],
-      }),
+      sendOptions({ verify: pki.caCert, cert: cert() }),
     );
     expect((await readAll(response.body)).toString()).toBe("nq client");
   });
 
   it("fails the handshake without a client certificate", async () => {
     const server = await mtlsServer();
-    const error = await transport()
-      .send(prepared(server.url), sendOptions({ verify: pki.caCert }))
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    const error = await transportFailure(
+      transport().send(prepared(server.url), sendOptions({ verify: pki.caCert })),
+    );
     // TLS 1.3 finishes the client side before the server refuses: the alert arrives as a TLS
     // error or as a reset, depending on timing.
-    expect(["tls", "reset"]).toContain((error as TransportError).kind);
+    expect(["tls", "reset"]).toContain(error.kind);
   });
 
   it("fails clearly when the certificate or key file is missing", async () => {
@@ -263,15 +216,15 @@ describe("TLS connection info", () => {
     expect(second.connInfo?.reused).toBe(true);
     expect(second.connInfo?.tlsHandshakeLatency).toBeUndefined();
     expect(second.connInfo?.certificate?.fingerprint256).toBe(info.certificate?.fingerprint256);
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
   });
 
   it("keeps separate pools for separate TLS settings", async () => {
     const server = await serve("self-signed");
     const t = transport();
     await readAll((await t.send(prepared(server.url), sendOptions({ verify: false }))).body);
-    await readAll((await t.send(prepared(server.url), sendOptions({ verify: pki.selfSignedCert }))).body);
+    await readAll((await t.send(prepared(server.url), sendOptions({ verify: pki.selfSigned.cert }))).body);
     await readAll((await t.send(prepared(server.url), sendOptions({ verify: false }))).body);
-    expect(server.accepted).toBe(2);
+    expect(server.connections).toBe(2);
   });
 });

@@ -1,50 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { Headers, ReplayableBody, TransportError } from "@nq/models";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FixtureServer } from "@nq/testkit";
+import { describe, expect, it } from "vitest";
 import {
-  expectNoStraySockets,
-  openSocketCount,
+  firstChunkThenRest,
   prepared,
   readAll,
   sendOptions,
   sleep,
+  transportFailure,
+  useFixtures,
 } from "../test/helpers.js";
-import { readRequestHead, startHttpServer, startRawServer, type TestServer } from "../test/servers.js";
 import { HTTP1Transport } from "./index.js";
 
-let servers: TestServer[] = [];
-let transports: HTTP1Transport[] = [];
-let baseline = 0;
-
-async function serve(handler: Parameters<typeof startHttpServer>[0]): Promise<TestServer> {
-  const server = await startHttpServer(handler);
-  servers.push(server);
-  return server;
-}
-
-async function raw(onConnection: Parameters<typeof startRawServer>[0]): Promise<TestServer> {
-  const server = await startRawServer(onConnection);
-  servers.push(server);
-  return server;
-}
-
-function transport(options?: ConstructorParameters<typeof HTTP1Transport>[0]): HTTP1Transport {
-  const t = new HTTP1Transport(options);
-  transports.push(t);
-  return t;
-}
-
-beforeEach(() => {
-  baseline = openSocketCount();
-});
-
-afterEach(async () => {
-  await Promise.all(transports.map((t) => t.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  transports = [];
-  servers = [];
-  await expectNoStraySockets(baseline);
-});
+const { serve, respondRaw, transport } = useFixtures();
 
 describe("HTTP1Transport: request and response", () => {
   it("sends a GET and reads status, reason, version and body", async () => {
@@ -53,7 +22,7 @@ describe("HTTP1Transport: request and response", () => {
       res.end("hello");
     });
     const t = transport();
-    const response = await t.send(prepared(`${server.url}/path?q=1#frag`), sendOptions());
+    const response = await t.send(prepared(`${server.origin}/path?q=1#frag`), sendOptions());
     expect(response.statusCode).toBe(200);
     expect(response.reason).toBe("Fine Thanks");
     expect(response.httpVersion).toBe(11);
@@ -62,12 +31,10 @@ describe("HTTP1Transport: request and response", () => {
   });
 
   it("keeps repeated response fields and their case", async () => {
-    const server = await raw((socket) => {
-      readRequestHead(socket).then(() => {
-        socket.write(
-          "HTTP/1.1 200 OK\r\nX-Custom-CASE: a\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nx-custom-case: b\r\nContent-Length: 0\r\n\r\n",
-        );
-      });
+    const server = await respondRaw((socket) => {
+      socket.write(
+        "HTTP/1.1 200 OK\r\nX-Custom-CASE: a\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nx-custom-case: b\r\nContent-Length: 0\r\n\r\n",
+      );
     });
     const response = await transport().send(prepared(server.url), sendOptions());
     expect(response.headers.raw()).toEqual([
@@ -83,16 +50,14 @@ describe("HTTP1Transport: request and response", () => {
   });
 
   it("decodes header bytes as latin1", async () => {
-    const server = await raw((socket) => {
-      readRequestHead(socket).then(() => {
-        socket.write(
-          Buffer.concat([
-            Buffer.from("HTTP/1.1 200 OK\r\nX-Name: caf"),
-            Buffer.from([0xe9]),
-            Buffer.from("\r\nContent-Length: 0\r\n\r\n"),
-          ]),
-        );
-      });
+    const server = await respondRaw((socket) => {
+      socket.write(
+        Buffer.concat([
+          Buffer.from("HTTP/1.1 200 OK\r\nX-Name: caf"),
+          Buffer.from([0xe9]),
+          Buffer.from("\r\nContent-Length: 0\r\n\r\n"),
+        ]),
+      );
     });
     const response = await transport().send(prepared(server.url), sendOptions());
     expect(response.headers.get("x-name")).toBe("café");
@@ -101,11 +66,9 @@ describe("HTTP1Transport: request and response", () => {
 
   it("sends the caller's headers in order and case, the Host header, and the path without the fragment", async () => {
     let head = "";
-    const server = await raw((socket) => {
-      readRequestHead(socket).then((text) => {
-        head = text;
-        socket.end("HTTP/1.1 204 No Content\r\n\r\n");
-      });
+    const server = await respondRaw((socket, text) => {
+      head = text;
+      socket.end("HTTP/1.1 204 No Content\r\n\r\n");
     });
     const headers = new Headers([
       ["X-First", "1"],
@@ -116,7 +79,7 @@ describe("HTTP1Transport: request and response", () => {
       ["Keep-Alive", "timeout=5"],
       ["Connection", "keep-alive"],
     ]);
-    const request = prepared(`${server.url}/a/b?x=1&y=%20#fragment`);
+    const request = prepared(`${server.origin}/a/b?x=1&y=%20#fragment`);
     request.headers = headers;
     const response = await transport().send(request, sendOptions());
     expect(response.statusCode).toBe(204);
@@ -141,10 +104,10 @@ describe("HTTP1Transport: request and response", () => {
     const response = await t.send(request, sendOptions());
     expect((await readAll(response.body)).toString()).toBe("bye");
     expect(connection).toBe("close");
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
     const again = await t.send(prepared(server.url), sendOptions());
     await readAll(again.body);
-    expect(server.accepted).toBe(2);
+    expect(server.connections).toBe(2);
   });
 
   it("streams the body: the first chunk arrives before the server ends the response", async () => {
@@ -155,13 +118,9 @@ describe("HTTP1Transport: request and response", () => {
       finish = () => res.end("last");
     });
     const response = await transport().send(prepared(server.url), sendOptions());
-    const iterator = response.body[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    expect(Buffer.from(first.value as Uint8Array).toString()).toBe("first");
-    finish();
-    const rest: Buffer[] = [];
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(Buffer.from(r.value));
-    expect(Buffer.concat(rest).toString()).toBe("last");
+    const { first, rest } = await firstChunkThenRest(response.body, () => finish());
+    expect(first).toBe("first");
+    expect(rest).toBe("last");
   });
 
   it("reads a 1 MiB body byte-exact", async () => {
@@ -211,7 +170,7 @@ describe("HTTP1Transport: request and response", () => {
 });
 
 describe("HTTP1Transport: request bodies", () => {
-  async function echo(): Promise<TestServer> {
+  async function echo(): Promise<FixtureServer> {
     return serve((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -288,7 +247,7 @@ describe("HTTP1Transport: request bodies", () => {
     await expect(
       transport().send(prepared(server.url, { method: "POST", body: failing() }), sendOptions()),
     ).rejects.toBe(boom);
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("refuses an invalid method before connecting, as a protocol error in the send phase", async () => {
@@ -304,17 +263,14 @@ describe("HTTP1Transport: request bodies", () => {
       retryable: false,
       code: "UND_ERR_INVALID_ARG",
     });
-    expect(server.accepted).toBe(0);
+    expect(server.connections).toBe(0);
   });
 
   it("refuses a request undici cannot send as a protocol error in the send phase", async () => {
     const server = await echo();
     const request = prepared(server.url, { method: "POST", body: new Uint8Array([1, 2, 3]) });
     request.headers.set("Content-Length", "10");
-    const error = await transport()
-      .send(request, sendOptions())
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    const error = await transportFailure(transport().send(request, sendOptions()));
     expect(error).toMatchObject({ kind: "protocol", phase: "send", retryable: false });
   });
 });
@@ -325,11 +281,11 @@ describe("HTTP1Transport: pools", () => {
     const t = transport();
     const infos = [];
     for (let i = 0; i < 10; i++) {
-      const response = await t.send(prepared(`${server.url}/${i}`), sendOptions());
+      const response = await t.send(prepared(`${server.origin}/${i}`), sendOptions());
       expect((await readAll(response.body)).toString()).toBe("ok");
       infos.push(response.connInfo);
     }
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
     expect(infos.map((info) => info?.reused)).toEqual([
       false,
       true,
@@ -355,7 +311,7 @@ describe("HTTP1Transport: pools", () => {
       sendOptions({ timeout: { connect: 5_000, read: null, total: 9_000 } }),
     );
     await readAll(post.body);
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
     expect(post.connInfo?.reused).toBe(true);
   });
 
@@ -373,12 +329,12 @@ describe("HTTP1Transport: pools", () => {
     const t = transport({ poolMaxsize: 4 });
     const bodies = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const response = await t.send(prepared(`${server.url}/${i}`), sendOptions());
+        const response = await t.send(prepared(`${server.origin}/${i}`), sendOptions());
         return (await readAll(response.body)).toString();
       }),
     );
     expect(bodies).toEqual(Array.from({ length: 20 }, () => "slow"));
-    expect(server.accepted).toBeLessThanOrEqual(4);
+    expect(server.connections).toBeLessThanOrEqual(4);
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak).toBeGreaterThan(1);
   });
@@ -388,22 +344,22 @@ describe("HTTP1Transport: pools", () => {
     const b = await serve((_req, res) => res.end("b"));
     const c = await serve((_req, res) => res.end("c"));
     const t = transport({ poolConnections: 2 });
-    const get = async (server: TestServer) =>
+    const get = async (server: FixtureServer) =>
       readAll((await t.send(prepared(server.url), sendOptions())).body);
     await get(a);
     await get(b);
     await get(a); // a is now the most recently used; b the least
-    expect(a.open.size).toBe(1);
-    expect(b.open.size).toBe(1);
+    expect(a.openConnections).toBe(1);
+    expect(b.openConnections).toBe(1);
     await get(c); // evicts b
-    await b.allClosed();
-    expect(a.open.size).toBe(1);
-    expect(c.open.size).toBe(1);
+    await b.waitForNoOpenConnections();
+    expect(a.openConnections).toBe(1);
+    expect(c.openConnections).toBe(1);
     await get(a);
-    expect(a.accepted).toBe(1);
+    expect(a.connections).toBe(1);
     await get(b); // b comes back with a new pool and evicts c
-    expect(b.accepted).toBe(2);
-    await c.allClosed();
+    expect(b.connections).toBe(2);
+    await c.waitForNoOpenConnections();
   });
 
   it("keys pools on TLS settings but not on plain-HTTP verify settings", async () => {
@@ -411,7 +367,7 @@ describe("HTTP1Transport: pools", () => {
     const t = transport();
     await readAll((await t.send(prepared(server.url), sendOptions({ verify: true }))).body);
     await readAll((await t.send(prepared(server.url), sendOptions({ verify: false }))).body);
-    expect(server.accepted).toBe(1);
+    expect(server.connections).toBe(1);
   });
 });
 
@@ -439,11 +395,9 @@ describe("HTTP1Transport: connection info", () => {
   });
 
   it("reports HTTP/1.0 when the server answers with it", async () => {
-    const server = await raw((socket) => {
-      readRequestHead(socket).then(() =>
-        socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold"),
-      );
-    });
+    const server = await respondRaw((socket) =>
+      socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold"),
+    );
     const response = await transport().send(prepared(server.url), sendOptions());
     expect(response.httpVersion).toBe(10);
     expect(response.connInfo?.httpVersion).toBe(10);
@@ -497,8 +451,8 @@ describe("HTTP1Transport: informational responses and trailers", () => {
         }),
       ),
     ).rejects.toBe(oops);
-    await server.allClosed();
-    expect(server.accepted).toBe(1);
+    await server.waitForNoOpenConnections();
+    expect(server.connections).toBe(1);
   });
 
   it("resolves trailers after a chunked body", async () => {
@@ -546,9 +500,8 @@ describe("HTTP1Transport: lifecycle", () => {
     const t = transport();
     await readAll((await t.send(prepared(server.url), sendOptions())).body);
     await t.close();
-    await server.allClosed();
-    const error = await t.send(prepared(server.url), sendOptions()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    await server.waitForNoOpenConnections();
+    const error = await transportFailure(t.send(prepared(server.url), sendOptions()));
     expect(error).toMatchObject({ kind: "closed", phase: "connect", retryable: false });
   });
 
@@ -568,7 +521,7 @@ describe("HTTP1Transport: lifecycle", () => {
     expect((await readAll(response.body)).toString()).toBe("partrest");
     await closing;
     expect(closed).toBe(true);
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("destroy fails in-flight exchanges with a closed error caused by the reason", async () => {
@@ -580,10 +533,9 @@ describe("HTTP1Transport: lifecycle", () => {
     await sleep(20);
     const reason = new Error("shutting down");
     await t.destroy(reason);
-    const error = await pending.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
+    const error = await transportFailure(pending);
     expect(error).toMatchObject({ kind: "closed", phase: "head", retryable: false, cause: reason });
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("destroy with a TransportError fails in-flight exchanges with it, body included", async () => {
@@ -593,7 +545,7 @@ describe("HTTP1Transport: lifecycle", () => {
     const reason = new TransportError("going away", { kind: "closed", phase: "body", retryable: false });
     await t.destroy(reason);
     await expect(readAll(response.body)).rejects.toBe(reason);
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("destroy without a reason fails in-flight exchanges with a closed error", async () => {
@@ -603,7 +555,7 @@ describe("HTTP1Transport: lifecycle", () => {
     await sleep(20);
     await t.destroy();
     await expect(pending).rejects.toMatchObject({ kind: "closed" });
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 
   it("closes on await using", async () => {
@@ -611,8 +563,8 @@ describe("HTTP1Transport: lifecycle", () => {
     {
       await using t = new HTTP1Transport();
       await readAll((await t.send(prepared(server.url), sendOptions())).body);
-      expect(server.open.size).toBe(1);
+      expect(server.openConnections).toBe(1);
     }
-    await server.allClosed();
+    await server.waitForNoOpenConnections();
   });
 });

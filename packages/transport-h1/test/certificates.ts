@@ -2,23 +2,22 @@ import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestPki as createKitPki } from "@nq/testkit";
+import { createTestPki as createKitPki, type TestPki as KitPki, type TestCertificate } from "@nq/testkit";
 
-/** PEM files made for one test run, and the directory they live in. */
+/** Certificates made for one test run, the PEM files of some, and the directory they live in. */
 export interface TestPki {
+  /** The testkit PKI that issued everything but the self-signed certificate. */
+  readonly kit: KitPki;
   readonly dir: string;
   /** The test CA (PEM), and its path. */
   readonly caCert: string;
   readonly caPath: string;
   /** A server certificate for localhost and 127.0.0.1, signed by the CA. */
-  readonly serverCert: string;
-  readonly serverKey: string;
+  readonly server: TestCertificate;
   /** Signed by the CA, but for wrong.example only. */
-  readonly wrongHostCert: string;
-  readonly wrongHostKey: string;
+  readonly wrongHost: TestCertificate;
   /** Self-signed, for localhost and 127.0.0.1. */
-  readonly selfSignedCert: string;
-  readonly selfSignedKey: string;
+  readonly selfSigned: TestCertificate;
   /** A client certificate (clientAuth) signed by the CA, its key, and both in one file. */
   readonly clientCertPath: string;
   readonly clientKeyPath: string;
@@ -51,15 +50,13 @@ export function createTestPki(): TestPki {
     return path;
   };
   return {
+    kit: pki,
     dir,
     caCert: pki.ca.cert,
     caPath: file("ca.crt", pki.ca.cert),
-    serverCert: server.chain,
-    serverKey: server.key,
-    wrongHostCert: wrong.chain,
-    wrongHostKey: wrong.key,
-    selfSignedCert: self.cert,
-    selfSignedKey: self.key,
+    server,
+    wrongHost: wrong,
+    selfSigned: self,
     clientCertPath: file("client.crt", client.cert),
     clientKeyPath: file("client.key", client.key),
     clientCombinedPath: file("client-combined.pem", client.cert + client.key),
