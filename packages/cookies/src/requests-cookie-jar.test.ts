@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import { RequestsCookieJar } from "./index.js";
 
 describe("RequestsCookieJar", () => {
+  it("round-trips through fromDict and toDict", () => {
+    const jar = RequestsCookieJar.fromDict({ a: "1", b: "2", dropped: null });
+    expect(jar.toDict()).toEqual({ a: "1", b: "2" });
+  });
+
   it("works as a dict: set, get, delete, toDict, size", () => {
     const jar = new RequestsCookieJar({ a: "1" });
     jar.set("b", "2");
@@ -44,11 +49,21 @@ describe("RequestsCookieJar", () => {
     expect(jar.has("gone")).toBe(false);
   });
 
-  it("does not send Secure cookies over http", () => {
+  it("does not send Secure cookies over http, not even to loopback", () => {
     const jar = new RequestsCookieJar();
     jar.extractCookies("https://example.com/", ["s=1; Secure"]);
     expect(jar.cookieHeader("https://example.com/")).toBe("s=1");
     expect(jar.cookieHeader("http://example.com/")).toBeNull();
+    jar.extractCookies("http://127.0.0.1/", ["local=1; Secure"]);
+    expect(jar.cookieHeader("http://127.0.0.1/")).toBeNull();
+  });
+
+  it("forgets a Max-Age=0 cookie at once", () => {
+    const jar = new RequestsCookieJar();
+    jar.extractCookies("http://example.com/", ["a=1"]);
+    jar.extractCookies("http://example.com/", ["a=gone; Max-Age=0"]);
+    expect(jar.has("a")).toBe(false);
+    expect(jar.toDict()).toEqual({});
   });
 
   it("copies independently and updates from another jar keeping scope", () => {

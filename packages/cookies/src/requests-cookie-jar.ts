@@ -35,13 +35,24 @@ export type CookieJarInit =
   | { readonly [name: string]: string | null | undefined };
 
 // Requests' policy accepts Domain=localhost; public suffixes are still refused.
-const JAR_OPTIONS = { allowSpecialUseDomain: true, rejectPublicSuffixes: true, looseMode: true } as const;
+const JAR_OPTIONS = {
+  allowSpecialUseDomain: true,
+  rejectPublicSuffixes: true,
+  looseMode: true,
+  // Requests never sends a Secure cookie over http, loopback included (tough-cookie would by default).
+  allowSecureOnLocal: false,
+} as const;
 const BRAND = Symbol.for("nq.RequestsCookieJar");
 
 function matches(record: CookieRecord, scope: CookieScope | undefined): boolean {
   if (scope?.domain !== undefined && record.domain !== scope.domain.replace(/^\./, "")) return false;
   if (scope?.path !== undefined && record.path !== scope.path) return false;
   return true;
+}
+
+// TTL() weighs Max-Age over Expires, as RFC 6265 does: a Max-Age=0 cookie is gone at once.
+function isExpired(cookie: Cookie): boolean {
+  return cookie.TTL() <= 0;
 }
 
 function toRecord(cookie: Cookie): CookieRecord {
@@ -75,6 +86,11 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
     if (init) this.update(init);
   }
 
+  /** A jar of the given name → value pairs, sent to every host (Requests' `cookiejar_from_dict`). */
+  static fromDict(dict: { readonly [name: string]: string | null | undefined }): RequestsCookieJar {
+    return new RequestsCookieJar(dict);
+  }
+
   /** True for a jar from any copy of this package. */
   static isJar(value: unknown): value is RequestsCookieJar {
     return (value as { [BRAND]?: boolean } | null | undefined)?.[BRAND] === true;
@@ -87,8 +103,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
       if (error) throw error;
       all = cookies ?? [];
     });
-    const now = Date.now();
-    return all.filter((c) => !(c.expires instanceof Date && c.expires.getTime() <= now));
+    return all.filter((c) => !isExpired(c));
   }
 
   /** Every cookie held, unscoped ones first. */
@@ -218,8 +233,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
       }
       const parsed = Cookie.parse(header, { loose: true });
       // An expired cookie from the server also removes a hand-set cookie of that name.
-      if (parsed?.expires instanceof Date && parsed.expires.getTime() <= Date.now())
-        this.#unscoped.delete(parsed.key);
+      if (parsed && isExpired(parsed)) this.#unscoped.delete(parsed.key);
     }
   }
 

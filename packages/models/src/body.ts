@@ -288,12 +288,22 @@ async function* multipartChunks(encoding: MultipartEncoding): AsyncGenerator<Uin
 }
 
 function multipartBody(encoding: MultipartEncoding, contentType: string): EncodedBody {
+  const { segments, length } = encoding;
+  // Parts already in memory become one buffer, as Requests builds them: written whole, an early
+  // answer from the server (a 307 before the upload ends) cannot break the write half-way.
+  if (length !== null && segments.every((segment) => segment instanceof Uint8Array)) {
+    const bytes = new Uint8Array(length);
+    let offset = 0;
+    for (const segment of segments as readonly Uint8Array[]) {
+      bytes.set(segment, offset);
+      offset += segment.length;
+    }
+    return { body: bytes, contentType, length };
+  }
   // Known length means every part is bytes or a Blob, so the body can be opened again.
   const body =
-    encoding.length === null
-      ? multipartChunks(encoding)
-      : new ReplayableBody(() => multipartChunks(encoding), encoding.length);
-  return { body, contentType, length: encoding.length };
+    length === null ? multipartChunks(encoding) : new ReplayableBody(() => multipartChunks(encoding), length);
+  return { body, contentType, length };
 }
 
 function hasFiles(files: FilesInput | null | undefined): files is FilesInput {

@@ -396,3 +396,23 @@ describe("streaming and lifecycle", () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe("credentials in the URL and across a chain", () => {
+  it("sends user:pass from the URL as Basic when no auth is given, percent-decoded", async () => {
+    const { session, seen } = sessionWith(ok);
+    await session.get("http://us%40er:p%3Ass@h.test/");
+    await session.get("http://u:p@h.test/", { auth: "tok" });
+    expect(seen[0]!.headers.authorization).toBe(`Basic ${btoa("us@er:p:ss")}`);
+    expect(seen[1]!.headers.authorization).toBe("Bearer tok");
+  });
+
+  it("does not bring Authorization back when a chain returns to the first host", async () => {
+    const { session, seen } = sessionWith((r) => {
+      if (r.url === "http://h.test/a") return { status: 302, headers: { Location: "http://other.test/b" } };
+      if (r.url === "http://other.test/b") return { status: 302, headers: { Location: "http://h.test/c" } };
+      return ok();
+    });
+    await session.get("http://h.test/a", { auth: ["u", "p"] });
+    expect(seen.map((s) => s.headers.authorization !== undefined)).toEqual([true, false, false]);
+  });
+});

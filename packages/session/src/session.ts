@@ -131,6 +131,26 @@ function parseNetrcOrNull(text: string): NetrcFile | null {
   }
 }
 
+/** Requests' `get_auth_from_url`: `http://user:pass@host/` means Basic credentials, percent-decoded. */
+function applyUrlCredentials(request: PreparedRequest): void {
+  if (request.headers.has("authorization")) return;
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return;
+  }
+  if (!url.username && !url.password) return;
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  request.headers.set("Authorization", basicAuthHeader(decode(url.username), decode(url.password)));
+}
+
 function mergeProxies(target: Record<string, string>, source: ProxiesInput | null | undefined): void {
   if (!source) return;
   for (const [key, value] of Object.entries(source)) {
@@ -320,7 +340,8 @@ export class Session implements AsyncDisposable {
     this.#state.set(prepared, state);
     prepared.prepareCookies(this.#cookieHeader(prepared.url, state.cookies));
     prepared.auth = toAuthenticator(request.auth ?? this.auth);
-    if (!prepared.auth) this.#applyNetrc(prepared);
+    // Requests' order when no auth is given: .netrc, then credentials in the URL.
+    if (!prepared.auth && !this.#applyNetrc(prepared)) applyUrlCredentials(prepared);
     return prepared;
   }
 
@@ -349,9 +370,12 @@ export class Session implements AsyncDisposable {
     request.prepareCookies(this.#cookieHeader(request.url, state?.cookies));
   }
 
-  /** Requests' netrc rule: only with `trustEnv`, no auth anywhere and no Authorization header. */
-  #applyNetrc(request: PreparedRequest): void {
-    if (!this.trustEnv || request.headers.has("authorization")) return;
+  /**
+   * Requests' netrc rule: only with `trustEnv`, no auth anywhere and no Authorization header.
+   * Returns whether it set credentials.
+   */
+  #applyNetrc(request: PreparedRequest): boolean {
+    if (!this.trustEnv || request.headers.has("authorization")) return false;
     if (this.#netrc === undefined) {
       const env = this.#environment;
       const text = netrcPaths((name) => env.get(name), env.home)
@@ -359,15 +383,17 @@ export class Session implements AsyncDisposable {
         .find((content) => content !== undefined);
       this.#netrc = text === undefined ? null : parseNetrcOrNull(text);
     }
-    if (this.#netrc === null) return;
+    if (this.#netrc === null) return false;
     let host: string;
     try {
       host = new URL(request.url).hostname;
     } catch {
-      return;
+      return false;
     }
     const credentials = netrcCredentials(this.#netrc, host);
-    if (credentials) request.headers.set("Authorization", basicAuthHeader(credentials[0], credentials[1]));
+    if (!credentials) return false;
+    request.headers.set("Authorization", basicAuthHeader(credentials[0], credentials[1]));
+    return true;
   }
 
   #proxiesFor(url: string, explicit: Readonly<Record<string, string>>): Record<string, string> {
@@ -597,6 +623,8 @@ export class Session implements AsyncDisposable {
     let response = first;
     if (!response.isRedirect) return response;
     const origin = first.request.url;
+    // Once a hop leaves the origin the credentials are gone for the rest of the chain, even if it comes back.
+    let authenticator = auth;
     const hops: Response[] = [];
     while (response.isRedirect) {
       hops.push(response);
@@ -615,7 +643,8 @@ export class Session implements AsyncDisposable {
         });
       }
       // The authenticator answers challenges on hops that keep its credentials, never elsewhere.
-      response = await this.#hop(next, call, auth && !shouldStripAuth(origin, next.url) ? auth : undefined);
+      if (shouldStripAuth(origin, next.url)) authenticator = undefined;
+      response = await this.#hop(next, call, authenticator);
     }
     response.history = hops;
     return response;

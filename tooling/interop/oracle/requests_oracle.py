@@ -15,10 +15,14 @@ Run it with Debian's interpreter and python3-requests: ``/usr/bin/python3``.
 import base64
 import hashlib
 import json
+import os
 import re
 import sys
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import HTTPDigestAuth
+from urllib3.util.retry import Retry
 
 # Bodies of these media types are compared as text; others by digest only, because
 # Requests guesses the charset of undeclared binary with chardet and nq with its own
@@ -84,7 +88,7 @@ def observe_body(response, spec):
     body.update(digest(content))
     if content and TEXTUAL.match(content_type):
         body["text"] = response.text
-    if content and JSON_TYPE.match(content_type):
+    if spec.get("decodeJson") or (content and JSON_TYPE.match(content_type)):
         try:
             body["json"] = {"value": response.json()}
         except ValueError as error:
@@ -118,6 +122,8 @@ def observe_response(response, spec):
         "request": {"method": response.request.method, "url": response.request.url},
         "body": observe_body(response, spec),
         "raised": None,
+        "cookies": response.cookies.get_dict(),
+        "historyCookies": [r.cookies.get_dict() for r in response.history],
     }
     if spec.get("raiseForStatus"):
         try:
@@ -127,34 +133,108 @@ def observe_response(response, spec):
     return observed
 
 
-def perform(spec):
+def to_auth(auth):
+    """A spec's credentials: a pair means Basic, ``{"digest": pair}`` HTTPDigestAuth."""
+    if auth is None:
+        return None
+    if isinstance(auth, dict):
+        return HTTPDigestAuth(*auth["digest"])
+    return tuple(auth)
+
+
+def request_kwargs(spec):
     timeout = spec.get("timeout")
-    kwargs = {
+    return {
         "params": to_params(spec.get("params")),
         "data": to_data(spec.get("data")),
         "json": spec.get("json"),
         "headers": spec.get("headers"),
+        "cookies": spec.get("cookies"),
         "files": to_files(spec.get("files")),
-        "auth": tuple(spec["auth"]) if spec.get("auth") else None,
+        "auth": to_auth(spec.get("auth")),
         "allow_redirects": spec.get("allowRedirects", True),
         # Spec timeouts are milliseconds, as nq takes them; Requests takes seconds.
         "timeout": timeout / 1000 if timeout is not None else None,
         "stream": bool(spec.get("stream")) or spec.get("read", "content") != "content",
     }
+
+
+def call(session, spec, id):
+    try:
+        response = session.request(spec.get("method", "GET"), spec["url"], **request_kwargs(spec))
+        return {"id": id, "response": observe_response(response, spec), "error": None, "session": None}
+    except Exception as error:  # noqa: BLE001 - the oracle reports every failure as data
+        return {"id": id, "response": None, "error": observe_error(error), "session": None}
+
+
+def to_retry(retries):
+    """A spec's retries as urllib3's Retry; its backoff factor is in milliseconds."""
+    kwargs = {
+        "total": retries["total"],
+        "status_forcelist": retries.get("statusForcelist"),
+        "backoff_factor": retries.get("backoffFactor", 0) / 1000,
+        "raise_on_status": retries.get("raiseOnStatus", True),
+    }
+    if "allowedMethods" in retries:
+        # None retries every method, as nq's null does.
+        methods = retries["allowedMethods"]
+        kwargs["allowed_methods"] = None if methods is None else frozenset(methods)
+    return Retry(**kwargs)
+
+
+def configure(session, settings):
+    """Applies a spec's session settings the way a Requests user would."""
+    if "maxRedirects" in settings:
+        session.max_redirects = settings["maxRedirects"]
+    # Set one by one over the defaults; None drops a header when requests are prepared.
+    for name, value in (settings.get("headers") or {}).items():
+        session.headers[name] = value
+    if "params" in settings:
+        session.params = settings["params"]
+    for cookie in settings.get("cookies") or []:
+        set_cookie(session, cookie)
+    if "auth" in settings:
+        session.auth = to_auth(settings["auth"])
+    if "netrc" in settings:
+        # Requests reads NETRC from the process environment: point it at the spec's file.
+        os.environ["NETRC"] = settings["netrc"]
+        session.trust_env = settings.get("trustEnv", True)
+    if "retries" in settings:
+        session.mount("http://", HTTPAdapter(max_retries=to_retry(settings["retries"])))
+
+
+def set_cookie(session, cookie):
+    kwargs = {key: cookie[key] for key in ("domain", "path") if key in cookie}
+    session.cookies.set(cookie["name"], cookie["value"], **kwargs)
+
+
+def perform(spec):
     with requests.Session() as session:
         # A proxy or a .netrc on the machine must not change the oracle's answers.
         session.trust_env = False
-        settings = spec.get("session") or {}
-        if "maxRedirects" in settings:
-            session.max_redirects = settings["maxRedirects"]
-        try:
-            response = session.request(spec.get("method", "GET"), spec["url"], **kwargs)
-            return {"id": spec["id"], "response": observe_response(response, spec), "error": None}
-        except Exception as error:  # noqa: BLE001 - the oracle reports every failure as data
-            return {"id": spec["id"], "response": None, "error": observe_error(error)}
+        os.environ.pop("NETRC", None)
+        settings = spec.get("session")
+        if settings is None:
+            return call(session, spec, spec["id"])
+        configure(session, settings)
+        before = []
+        for index, step in enumerate(settings.get("before") or []):
+            if "call" in step:
+                before.append(call(session, step["call"], "%s before[%d]" % (spec["id"], index)))
+            elif "setCookie" in step:
+                set_cookie(session, step["setCookie"])
+            else:
+                session.cookies.set(step["deleteCookie"], None)
+        result = call(session, spec, spec["id"])
+        result["session"] = {"cookies": session.cookies.get_dict(), "before": before}
+        return result
 
 
 def main():
+    # Only .netrc specs trust the environment, and then no proxy variable may take part.
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            del os.environ[name]
     specs = json.load(sys.stdin)
     results = [perform(spec) for spec in specs]
     json.dump(results, sys.stdout, ensure_ascii=False)

@@ -11,9 +11,12 @@ export interface CallSpec {
   readonly params?: SpecParams;
   readonly data?: SpecData;
   readonly json?: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A `null` value removes a session header (Requests: `None`). */
+  readonly headers?: Readonly<Record<string, string | null>>;
   readonly files?: SpecFiles;
-  readonly auth?: readonly [user: string, password: string];
+  readonly auth?: SpecAuth;
+  /** Cookies for this request only (the `cookies` option). */
+  readonly cookies?: Readonly<Record<string, string>>;
   readonly allowRedirects?: boolean;
   /** Milliseconds. */
   readonly timeout?: number;
@@ -27,8 +30,65 @@ export interface CallSpec {
   readonly chunkSize?: number;
   /** Call `raiseForStatus()` on the response and record what it throws. */
   readonly raiseForStatus?: boolean;
+  /** Call `json()` whatever the Content-Type (and on an empty body) and record what it throws. */
+  readonly decodeJson?: boolean;
   /** Send through an explicit Session with these settings instead of the module function. */
-  readonly session?: { readonly maxRedirects?: number };
+  readonly session?: SessionSpec;
+}
+
+/** Credentials: a `[user, password]` pair means Basic, `{ digest }` an `HTTPDigestAuth`. */
+export type SpecAuth =
+  | readonly [user: string, password: string]
+  | { readonly digest: readonly [user: string, password: string] };
+
+/** A cookie put into a session's jar by hand (`jar.set(name, value, { domain, path })`). */
+export interface SpecCookie {
+  readonly name: string;
+  readonly value: string;
+  readonly domain?: string;
+  readonly path?: string;
+}
+
+/**
+ * Retries as urllib3's `Retry` takes them, mounted on the session (an `HTTPAdapter` in
+ * Requests, the `retries` option in nq). `backoffFactor` is in milliseconds.
+ */
+export interface SpecRetries {
+  readonly total: number;
+  readonly statusForcelist?: readonly number[];
+  readonly backoffFactor?: number;
+  /** `null`: every method. */
+  readonly allowedMethods?: readonly string[] | null;
+  readonly raiseOnStatus?: boolean;
+}
+
+/** A call made on the spec's session before its own call; observed and compared too. */
+export type StepCall = Omit<CallSpec, "id" | "session">;
+
+/** One thing done to the session before the spec's call: a call, or an edit of its cookie jar. */
+export type SessionStep =
+  | { readonly call: StepCall }
+  | { readonly setCookie: SpecCookie }
+  | { readonly deleteCookie: string };
+
+/** The settings of an explicit Session (Requests: attributes set after `requests.Session()`). */
+export interface SessionSpec {
+  readonly maxRedirects?: number;
+  /** Set on the session's default headers; `null` removes one (Requests sets it to `None`). */
+  readonly headers?: Readonly<Record<string, string | null>>;
+  readonly params?: Readonly<Record<string, string | readonly string[]>>;
+  readonly cookies?: readonly SpecCookie[];
+  readonly auth?: SpecAuth;
+  /**
+   * A `.netrc` file to honour: `trustEnv` on and `NETRC` naming this path (Requests reads the
+   * process environment, with every proxy variable removed; nq an explicit `environment`).
+   */
+  readonly netrc?: string;
+  /** `trustEnv: false` with `netrc` given: the file must then be ignored. */
+  readonly trustEnv?: boolean;
+  readonly retries?: SpecRetries;
+  /** Done in order on the same session before the spec's call. */
+  readonly before?: readonly SessionStep[];
 }
 
 /** Bytes in a spec: JSON cannot carry them, so they travel as base64. */

@@ -186,7 +186,59 @@ describe("normalise", () => {
   it("lower-cases the encoding label", () => {
     expect(normalise(observation({ encoding: "UTF-8" })).response?.encoding).toBe("utf-8");
   });
+
+  it("masks httpbin's random Digest nonce and opaque, and its last_nonce cookie, nothing else", () => {
+    const challenge = (nonce: string) =>
+      observation({
+        statusCode: 401,
+        headers: [
+          [
+            "www-authenticate",
+            `Digest realm="r", nonce="${nonce}", qop="auth", opaque="${nonce}o", algorithm=MD5`,
+          ],
+          ["set-cookie", `stale_after=never; Path=/, last_nonce=${nonce}; Path=/`],
+        ],
+        cookies: { last_nonce: nonce, fake: "fake_value" },
+        historyCookies: [{ last_nonce: nonce }],
+      });
+    expect(diff(normalise(challenge("abc123")), normalise(challenge("def456")))).toEqual([]);
+    const masked = normalise(challenge("abc123")).response;
+    expect(masked?.headers[0]?.[1]).toBe(
+      `Digest realm="r", nonce="${MASKED.digestNonce}", qop="auth", opaque="${MASKED.digestNonce}", algorithm=MD5`,
+    );
+    expect(masked?.cookies).toEqual({ last_nonce: MASKED.digestNonce, fake: "fake_value" });
+    const realm = observation({ headers: [["www-authenticate", 'Digest realm="a"']] });
+    const otherRealm = observation({ headers: [["www-authenticate", 'Digest realm="b"']] });
+    expect(diff(normalise(realm), normalise(otherRealm))).toHaveLength(1);
+  });
+
+  it("normalises a session's earlier calls like the call itself, and keeps its cookies", () => {
+    const withSession = (userAgent: string): Observation => ({
+      ...observation({}),
+      session: {
+        cookies: { a: "1" },
+        before: [observation({ body: echoBody(userAgent) })],
+      },
+    });
+    expect(diff(normalise(withSession("nq/1")), normalise(withSession("python-requests/2")))).toEqual([]);
+    const other: Observation = { ...withSession("nq/1"), session: { cookies: { a: "2" }, before: [] } };
+    expect(diff(normalise(withSession("nq/1")), normalise(other))).toEqual([
+      '$.session.cookies.a: nq "1" ≠ requests "2"',
+      "$.session.before.length: nq 1 ≠ requests 0",
+    ]);
+  });
 });
+
+function echoBody(userAgent: string): ResponseObservation["body"] {
+  return {
+    length: 1,
+    sha256: userAgent,
+    text: userAgent,
+    json: { value: { headers: { "User-Agent": userAgent } } },
+    lines: null,
+    chunkLengths: null,
+  };
+}
 
 describe("diff", () => {
   it("reports absent keys, array lengths and leaf differences with their path", () => {

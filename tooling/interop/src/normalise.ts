@@ -24,7 +24,25 @@ export const MASKED = {
   jsonText: "<json text>",
   // Stands for a Content-Length that agrees with the JSON bytes actually sent.
   jsonLength: "<length of the json sent>",
+  // httpbin draws a fresh Digest nonce and opaque for every challenge, and echoes the last
+  // nonce a client used back in a cookie.
+  digestNonce: "<digest nonce>",
 } as const;
+
+/** Masks the per-challenge random values of a Digest `WWW-Authenticate` (or its cookie). */
+function maskDigestNonces(name: string, value: string): string {
+  if (name === "www-authenticate") {
+    return value.replace(/\b(nonce|opaque)="[^"]*"/gi, `$1="${MASKED.digestNonce}"`);
+  }
+  if (name === "set-cookie")
+    return value.replace(/\blast_nonce=[^;,\s]*/g, `last_nonce=${MASKED.digestNonce}`);
+  return value;
+}
+
+/** The same masking for a cookie dict: the value of httpbin's `last_nonce`. */
+function maskCookieDict(cookies: Readonly<Record<string, string>>): Record<string, string> {
+  return "last_nonce" in cookies ? { ...cookies, last_nonce: MASKED.digestNonce } : { ...cookies };
+}
 
 const encoder = new TextEncoder();
 
@@ -140,10 +158,14 @@ function normaliseResponse(response: ResponseObservation): ResponseObservation {
     .filter(([name]) => name !== "date")
     .map(([name, value]): [string, string] => [
       name,
-      echo && name === "content-length" ? MASKED.echoLength : value,
+      echo && name === "content-length" ? MASKED.echoLength : maskDigestNonces(name, value),
     ]);
   return {
     ...response,
+    ...(response.cookies === undefined ? {} : { cookies: maskCookieDict(response.cookies) }),
+    ...(response.historyCookies === undefined
+      ? {}
+      : { historyCookies: response.historyCookies.map(maskCookieDict) }),
     headers,
     // Charset labels are case-insensitive; Requests keeps the header's spelling, nq lower-cases it.
     encoding: response.encoding?.toLowerCase() ?? null,
@@ -154,9 +176,16 @@ function normaliseResponse(response: ResponseObservation): ResponseObservation {
 
 /** Masks what legitimately differs between the two clients; see the README for each rule. */
 export function normalise(observation: Observation): Normalised {
-  return {
+  const normalised: Normalised = {
     id: observation.id,
     response: observation.response ? normaliseResponse(observation.response) : null,
     error: normaliseError(observation.error),
+  };
+  const session = observation.session;
+  if (session === undefined) return normalised;
+  return {
+    ...normalised,
+    // The session's earlier calls are compared as the call itself is.
+    session: session && { cookies: maskCookieDict(session.cookies), before: session.before.map(normalise) },
   };
 }

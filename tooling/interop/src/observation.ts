@@ -8,6 +8,16 @@ export interface Observation {
   readonly response: ResponseObservation | null;
   /** The exception the call threw, if it threw. */
   readonly error: ErrorObservation | null;
+  /** For a spec with a session: its jar afterwards and what its earlier steps saw. */
+  readonly session?: SessionObservation | null;
+}
+
+/** The state of a spec's session after its call. */
+export interface SessionObservation {
+  /** `session.cookies` as name → value once the call is done. */
+  readonly cookies: Readonly<Record<string, string>>;
+  /** One observation per call among the session's `before` steps, in order. */
+  readonly before: readonly Observation[];
 }
 
 /** An exception, by class name. */
@@ -41,6 +51,10 @@ export interface ResponseObservation {
   readonly body: BodyObservation;
   /** What `raiseForStatus()` threw, when the spec asked for it. */
   readonly raised: ErrorObservation | null;
+  /** `response.cookies` as name → value: what this response set. */
+  readonly cookies?: Readonly<Record<string, string>>;
+  /** `cookies` of each response in `history`, oldest first. */
+  readonly historyCookies?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
 /** The body, as far as the spec's read mode saw it. */

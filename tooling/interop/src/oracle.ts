@@ -8,13 +8,22 @@ import { expect } from "vitest";
 import {
   type CallSpec,
   isSpecBytes,
+  type SessionSpec,
+  type SpecAuth,
   type SpecData,
   type SpecFile,
   type SpecFileContent,
+  type StepCall,
 } from "./call-spec.js";
 import { diff } from "./diff.js";
 import { type Normalised, normalise } from "./normalise.js";
-import type { BodyObservation, ErrorObservation, Observation, ResponseObservation } from "./observation.js";
+import type {
+  BodyObservation,
+  ErrorObservation,
+  Observation,
+  ResponseObservation,
+  SessionObservation,
+} from "./observation.js";
 import { SYSTEM_PYTHON } from "./servers/httpbin.js";
 
 const ORACLE_SCRIPT = fileURLToPath(new URL("../oracle/requests_oracle.py", import.meta.url));
@@ -143,8 +152,14 @@ function data(spec: SpecData): unknown {
   return spec;
 }
 
+/** The nq `auth` a spec's credentials stand for: a fresh authenticator each time, as the oracle builds. */
+export function nqAuth(auth: SpecAuth): nq.AuthInput {
+  if ("digest" in auth) return new nq.HTTPDigestAuth(auth.digest[0], auth.digest[1]);
+  return [auth[0], auth[1]];
+}
+
 /** The nq request options a spec stands for. */
-export function nqOptions(spec: CallSpec): NqOptions {
+export function nqOptions(spec: StepCall): NqOptions {
   const options: Record<string, unknown> = {};
   if (spec.params !== undefined) options.params = spec.params;
   if (spec.data !== undefined) options.data = data(spec.data);
@@ -155,7 +170,8 @@ export function nqOptions(spec: CallSpec): NqOptions {
       ? (spec.files as ReadonlyArray<readonly [string, SpecFile]>).map(([field, f]) => [field, file(f)])
       : Object.fromEntries(Object.entries(spec.files).map(([field, f]) => [field, file(f as SpecFile)]));
   }
-  if (spec.auth !== undefined) options.auth = spec.auth;
+  if (spec.auth !== undefined) options.auth = nqAuth(spec.auth);
+  if (spec.cookies !== undefined) options.cookies = spec.cookies;
   if (spec.allowRedirects !== undefined) options.allowRedirects = spec.allowRedirects;
   if (spec.timeout !== undefined) options.timeout = spec.timeout;
   if (spec.stream || (spec.read ?? "content") !== "content") options.stream = true;
@@ -175,7 +191,7 @@ function digest(bytes: Uint8Array): { length: number; sha256: string } {
   return { length: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
-async function observeBody(response: nq.Response, spec: CallSpec): Promise<BodyObservation> {
+async function observeBody(response: nq.Response, spec: StepCall): Promise<BodyObservation> {
   const body = { length: null, sha256: null, text: null, json: null, lines: null, chunkLengths: null };
   const read = spec.read ?? "content";
   if (read === "lines") {
@@ -192,7 +208,7 @@ async function observeBody(response: nq.Response, spec: CallSpec): Promise<BodyO
   const bytes = response.content;
   const contentType = response.headers.get("content-type") ?? "";
   let json: BodyObservation["json"] = null;
-  if (bytes.length && JSON_TYPE.test(contentType)) {
+  if (spec.decodeJson || (bytes.length && JSON_TYPE.test(contentType))) {
     try {
       json = { value: response.json() };
     } catch (error) {
@@ -208,7 +224,7 @@ async function observeBody(response: nq.Response, spec: CallSpec): Promise<BodyO
 }
 
 /** Observes an nq response the way the oracle observes a Requests one. */
-export async function observeResponse(response: nq.Response, spec: CallSpec): Promise<ResponseObservation> {
+export async function observeResponse(response: nq.Response, spec: StepCall): Promise<ResponseObservation> {
   const body = await observeBody(response, spec);
   let raised: ErrorObservation | null = null;
   if (spec.raiseForStatus) {
@@ -235,33 +251,94 @@ export async function observeResponse(response: nq.Response, spec: CallSpec): Pr
     request: { method: response.request.method, url: response.request.url },
     body,
     raised,
+    cookies: response.cookies.toDict(),
+    historyCookies: response.history.map((r) => r.cookies.toDict()),
   };
+}
+
+/** An environment holding nothing but `NETRC`, so that no variable or file of this machine leaks in. */
+function netrcEnvironment(path: string): nq.Environment {
+  return {
+    get: (name) => (name === "NETRC" ? path : undefined),
+    readFile: (file) => nq.nodeEnvironment.readFile(file),
+    home: undefined,
+  };
+}
+
+/** The Session a spec's settings describe, before any of its steps. */
+export function nqSession(settings: SessionSpec): nq.Session {
+  const session = new nq.Session({
+    maxRedirects: settings.maxRedirects,
+    // The oracle turns trust_env off unless the spec is about .netrc: so does nq.
+    trustEnv: settings.netrc !== undefined && settings.trustEnv !== false,
+    ...(settings.netrc === undefined ? {} : { environment: netrcEnvironment(settings.netrc) }),
+    ...(settings.retries === undefined ? {} : { retries: { ...settings.retries } }),
+  });
+  for (const [name, value] of Object.entries(settings.headers ?? {})) {
+    // nq's Headers hold no null: deleting is how a session stops sending a header.
+    if (value === null) session.headers.delete(name);
+    else session.headers.set(name, value);
+  }
+  if (settings.params !== undefined) session.params = settings.params;
+  for (const { name, value, domain, path } of settings.cookies ?? []) {
+    session.cookies.set(name, value, { domain, path });
+  }
+  if (settings.auth !== undefined) session.auth = nqAuth(settings.auth);
+  return session;
+}
+
+async function observeCall(
+  id: string,
+  send: () => Promise<nq.Response>,
+  spec: StepCall,
+): Promise<Observation> {
+  try {
+    const response = await send();
+    return { id, response: await observeResponse(response, spec), error: null, session: null };
+  } catch (error) {
+    const observation: Observation = { id, response: null, error: observeError(error), session: null };
+    THROWN.set(observation, error);
+    return observation;
+  }
 }
 
 /**
  * Runs one spec through nq as a user would: the module function (a short-lived Session), or
- * an explicit Session when the spec has session settings.
+ * an explicit Session when the spec has session settings, after that session's steps.
  */
 export async function askNq(spec: CallSpec): Promise<Observation> {
   const method = spec.method ?? "GET";
-  const options = nqOptions(spec);
-  let session: nq.Session | undefined;
+  if (!spec.session) {
+    return observeCall(spec.id, () => nq.request(method, spec.url, nqOptions(spec)), spec);
+  }
+  const session = nqSession(spec.session);
   try {
-    let response: nq.Response;
-    if (spec.session) {
-      session = new nq.Session(
-        spec.session.maxRedirects === undefined ? {} : { maxRedirects: spec.session.maxRedirects },
-      );
-      response = await session.request(method, spec.url, options);
-    } else {
-      response = await nq.request(method, spec.url, options);
+    const before: Observation[] = [];
+    for (const [index, step] of (spec.session.before ?? []).entries()) {
+      if ("call" in step) {
+        const { call } = step;
+        const id = `${spec.id} before[${index}]`;
+        before.push(
+          await observeCall(id, () => session.request(call.method ?? "GET", call.url, nqOptions(call)), call),
+        );
+      } else if ("setCookie" in step) {
+        const { name, value, domain, path } = step.setCookie;
+        session.cookies.set(name, value, { domain, path });
+      } else {
+        session.cookies.delete(step.deleteCookie);
+      }
     }
-    return { id: spec.id, response: await observeResponse(response, spec), error: null };
-  } catch (error) {
-    const observation: Observation = { id: spec.id, response: null, error: observeError(error) };
-    THROWN.set(observation, error);
-    return observation;
+    const observation = await observeCall(
+      spec.id,
+      () => session.request(method, spec.url, nqOptions(spec)),
+      spec,
+    );
+    const state: SessionObservation = { cookies: session.cookies.toDict(), before };
+    const result: Observation = { ...observation, session: state };
+    const thrown = THROWN.get(observation);
+    if (thrown !== undefined) THROWN.set(result, thrown);
+    return result;
   } finally {
-    await session?.close();
+    await session.close();
   }
 }
