@@ -416,3 +416,13 @@ describe("credentials in the URL and across a chain", () => {
     expect(seen.map((s) => s.headers.authorization !== undefined)).toEqual([true, false, false]);
   });
 });
+
+describe("proxy credentials", () => {
+  it("never sends Proxy-Authorization to an origin reached without a proxy", async () => {
+    const { session, seen } = sessionWith(ok, { trustEnv: false });
+    const { HTTPProxyAuth } = await import("@nq/auth");
+    await session.get("http://h.test/", { auth: new HTTPProxyAuth("u", "p") });
+    await session.get("http://h.test/", { headers: { "Proxy-Authorization": "Basic x" } });
+    expect(seen.map((s) => s.headers["proxy-authorization"])).toEqual([undefined, undefined]);
+  });
+});

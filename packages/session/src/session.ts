@@ -512,6 +512,8 @@ export class Session implements AsyncDisposable {
   async #exchange(request: PreparedRequest, call: CallContext): Promise<Response> {
     const transport = this.#transportFor(request.url);
     const proxy = selectProxy(request.url, this.#proxiesFor(request.url, call.proxies));
+    // Proxy credentials are for a proxy only: without one they would reach the origin server.
+    if (proxy === undefined) request.headers.delete("proxy-authorization");
     const early: Promise<unknown>[] = [];
     const { earlyResponse, onUpload } = request.hooks;
     const options: SendOptions = {
