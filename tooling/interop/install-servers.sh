@@ -9,6 +9,7 @@ PACKAGES=(
   gunicorn         # serves httpbin over HTTP/1.1
   python3-requests # the oracle: what Python Requests answers for the same calls
   python3-brotli   # lets httpbin serve /brotli and Requests decode it
+  h2o              # apps/bench: the loopback server the benchmark measures clients against
 )
 
 missing=()

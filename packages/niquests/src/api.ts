@@ -12,7 +12,8 @@ async function send(
   options: RequestOptions,
   defaults?: RequestOptions,
 ): Promise<Response> {
-  const session = new Session();
+  // As niquests' module functions: a short-lived session keeps no connection alive with PINGs.
+  const session = new Session({ keepaliveDelay: null, keepaliveIdleWindow: null });
   try {
     const merged = defaults ? { ...defaults, ...definedOnly(options) } : options;
     return await session.request(method, url, merged);

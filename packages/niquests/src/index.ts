@@ -35,6 +35,8 @@ export {
   VERSION,
 } from "@nq/session";
 export { HTTP1Transport, type HTTP1TransportOptions } from "@nq/transport-h1";
+export { HTTP2Transport, type HTTP2TransportOptions } from "@nq/transport-h2";
+export { ProtocolRouter, type ProtocolRouterOptions } from "@nq/transport-router";
 export { del, del as delete, get, head, options, patch, post, put, request } from "./api.js";
 export { defaultTransports } from "./default-transports.js";
 export { nodeEnvironment } from "./node-environment.js";

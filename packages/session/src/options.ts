@@ -81,6 +81,10 @@ export interface TransportSettings {
   readonly family: 4 | 6 | undefined;
   /** Local address (and port) to bind outgoing connections to. */
   readonly sourceAddress: readonly [host: string, port: number] | undefined;
+  /** How long (ms) an idle HTTP/2 or HTTP/3 connection is kept alive with PINGs; `null`: not at all. */
+  readonly keepaliveDelay: number | null | undefined;
+  /** Silence (ms) after which an HTTP/2 or HTTP/3 connection is PINGed; `null`: never. */
+  readonly keepaliveIdleWindow: number | null | undefined;
 }
 
 /** Builds a session's transports from its settings (the `niquests` package passes the default one). */
@@ -122,6 +126,10 @@ export interface SessionOptions {
   readonly poolConnections?: number | undefined;
   /** How many connections each origin may hold (default 10). */
   readonly poolMaxsize?: number | undefined;
+  /** How long (ms) idle HTTP/2 connections are kept alive with PINGs (default 600 000; `null` disables). */
+  readonly keepaliveDelay?: number | null | undefined;
+  /** Silence (ms) after which an HTTP/2 connection is PINGed (default 60 000; `null` disables). */
+  readonly keepaliveIdleWindow?: number | null | undefined;
   /** Local `[address, port]` to bind outgoing connections to (port 0: any). */
   readonly sourceAddress?: readonly [host: string, port: number] | undefined;
   /** Accepted for niquests compatibility: concurrent requests to an HTTP/2 or HTTP/3 origin always share a connection. */

@@ -240,6 +240,8 @@ export class Session implements AsyncDisposable {
       poolMaxsize: options.poolMaxsize ?? 10,
       family: options.disableIpv4 ? 6 : options.disableIpv6 ? 4 : undefined,
       sourceAddress: options.sourceAddress,
+      keepaliveDelay: options.keepaliveDelay,
+      keepaliveIdleWindow: options.keepaliveIdleWindow,
     };
     const transports = options.transports;
     this.#transports = typeof transports === "function" ? transports(settings) : (transports ?? []);

@@ -6,16 +6,23 @@
 import { isIP, type NetConnectOpts, connect as netConnect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import type { TLSClientCert, TLSVerify } from "@nq/models";
 import { type buildConnector, Client, type Dispatcher, errors, Pool } from "undici";
 import { SocketRecord } from "./connection-info.js";
+import type { HTTP1Connector } from "./connector.js";
 import type { TLSConnectSettings } from "./tls-options.js";
 
 /** How one origin's sockets are opened and kept. */
 export interface OriginPoolOptions {
   /** `http://host:port` or `https://host:port`. */
   readonly origin: URL;
-  /** Set for `https:` origins. */
+  /** Set for `https:` origins the pool connects to itself (no `connect`). */
   readonly tls: TLSConnectSettings | undefined;
+  /** The TLS settings as the requests gave them, for `connect`. */
+  readonly verify: TLSVerify;
+  readonly cert: TLSClientCert | null | undefined;
+  /** Opens the sockets instead of the pool, when set. */
+  readonly connect: HTTP1Connector | undefined;
   readonly maxSockets: number;
   readonly localAddress: string | undefined;
   readonly family: 4 | 6 | undefined;
@@ -99,7 +106,8 @@ export class OriginPool {
   readonly #options: OriginPoolOptions;
   readonly #hostname: string;
   readonly #port: number;
-  readonly #connecting = new Set<Socket>();
+  // Attempts in progress: sockets being opened, or a connector's attempt (ended through its signal).
+  readonly #connecting = new Set<{ destroy(error?: Error): unknown }>();
   #tlsSession: Buffer | undefined;
   #live = 0;
   #waiting = 0;
@@ -111,7 +119,7 @@ export class OriginPool {
     this.origin = options.origin;
     const hostname = options.origin.hostname;
     this.#hostname = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
-    this.#port = Number(options.origin.port) || (options.tls === undefined ? 80 : 443);
+    this.#port = Number(options.origin.port) || (options.origin.protocol === "https:" ? 443 : 80);
     this.servername = isIP(this.#hostname) === 0 ? this.#hostname : undefined;
     this.dispatchServername = this.#hostname;
     const clientOptions: Client.Options = {
@@ -162,16 +170,20 @@ export class OriginPool {
   }
 
   #abandonConnects(): void {
-    for (const socket of this.#connecting) {
+    for (const attempt of this.#connecting) {
       // An error, not a bare destroy(): undici's connect callback must run so the client
       // fails its queue and the pool drops it.
-      socket.destroy(
+      attempt.destroy(
         new errors.ConnectTimeoutError("Connection attempt abandoned: no request is waiting for it"),
       );
     }
   }
 
   #connect(client: OriginClient, callback: buildConnector.Callback): void {
+    if (this.#options.connect !== undefined) {
+      this.#connectThrough(this.#options.connect, client, callback);
+      return;
+    }
     const { tls, localAddress, family } = this.#options;
     const startedAt = performance.now();
     let tcpConnectedAt = startedAt;
@@ -230,6 +242,72 @@ export class OriginPool {
     socket.on("error", finish);
   }
 
+  // The caller's connector opens the socket. Abandoning the attempt fails undici's callback at
+  // once (the connector may be slow to notice) and aborts the connector's signal; a socket it
+  // still delivers afterwards is closed.
+  #connectThrough(connect: HTTP1Connector, client: OriginClient, callback: buildConnector.Callback): void {
+    const { verify, cert, localAddress, family, origin } = this.#options;
+    const controller = new AbortController();
+    const startedAt = performance.now();
+    let pending = true;
+    const attempt = {
+      destroy: (error?: Error): void => {
+        if (!pending) return;
+        pending = false;
+        this.#connecting.delete(attempt);
+        controller.abort(error);
+        callback(error ?? new errors.ClientDestroyedError(), null);
+      },
+    };
+    this.#connecting.add(attempt);
+    let connecting: ReturnType<HTTP1Connector>;
+    try {
+      connecting = connect({
+        origin,
+        hostname: this.#hostname,
+        port: this.#port,
+        servername: this.servername,
+        protocol: "http/1.1",
+        verify,
+        cert,
+        localAddress,
+        family,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      connecting = Promise.reject(error);
+    }
+    connecting.then(
+      (connected) => {
+        const socket = connected.socket;
+        if (!pending) {
+          socket.destroy();
+          return;
+        }
+        pending = false;
+        this.#connecting.delete(attempt);
+        if (socket.destroyed) {
+          callback(socket.errored ?? new errors.SocketError("The connector returned a closed socket"), null);
+          return;
+        }
+        const established = connected.establishedLatency ?? performance.now() - startedAt;
+        const handshake = connected.tlsHandshakeLatency ?? 0;
+        // SocketRecord reads latencies from instants: rebuild them from the connector's figures.
+        client.socket = new SocketRecord(socket, 0, established, established + handshake);
+        // Stays attached after connecting (undici adds its own): a late error must not be an
+        // unhandled 'error' event.
+        socket.on("error", () => {});
+        callback(null, socket);
+      },
+      (error: unknown) => {
+        if (!pending) return;
+        pending = false;
+        this.#connecting.delete(attempt);
+        callback(error instanceof Error ? error : new Error(String(error)), null);
+      },
+    );
+  }
+
   /** Graceful: waits until no exchange uses the pool, then closes every socket. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -253,7 +331,7 @@ export class OriginPool {
   async #shutdown(reason: Error | null): Promise<void> {
     // Requests left in undici's queues here are ones that already gave up (timed out or
     // aborted while waiting): destroy drops them; close would wait for them forever.
-    for (const socket of this.#connecting) socket.destroy(reason ?? new errors.ClientDestroyedError());
+    for (const attempt of this.#connecting) attempt.destroy(reason ?? new errors.ClientDestroyedError());
     await this.#pool.destroy(reason);
   }
 }

@@ -7,6 +7,7 @@ import { type TLSClientCert, type TLSVerify, TransportError } from "@nq/models";
 export interface TLSConnectSettings {
   /** Built once per settings, so a CA bundle is parsed once and not on every handshake. */
   readonly secureContext: SecureContext;
+  /** False only for `verify: false`: the peer's certificate is then not checked at all. */
   readonly rejectUnauthorized: boolean;
 }
 

@@ -7,6 +7,7 @@ import {
   TransportError,
   type TransportResponse,
 } from "@nq/models";
+import type { HTTP1Connector } from "./connector.js";
 import { DEFAULT_MAX_DECOMPRESSION_RATIO } from "./content-decoding.js";
 import { recoverParserErrorCodes } from "./error-mapping.js";
 import { Exchange, type ExchangeSettings } from "./exchange.js";
@@ -35,6 +36,12 @@ export interface HTTP1TransportOptions {
    * bytes received; past both, reading fails with a `decoding` error. Default 100.
    */
   readonly maxDecompressionRatio?: number | undefined;
+  /**
+   * Opens the connections instead of the pools: `@nq/transport-router` passes the socket on
+   * which the server picked `http/1.1` by ALPN. For `https:` the socket must be past its TLS
+   * handshake; verification is then the connector's job.
+   */
+  readonly connect?: HTTP1Connector | undefined;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -69,6 +76,7 @@ export class HTTP1Transport implements Transport {
   readonly #maxHeaderSize: number | undefined;
   readonly #keepAliveTimeout: number | undefined;
   readonly #settings: ExchangeSettings;
+  readonly #connect: HTTP1Connector | undefined;
   #lastKey: string | undefined;
   #closed = false;
 
@@ -95,6 +103,7 @@ export class HTTP1Transport implements Transport {
     const ratio = options.maxDecompressionRatio ?? DEFAULT_MAX_DECOMPRESSION_RATIO;
     if (!(ratio > 0)) throw new RangeError(`maxDecompressionRatio must be positive, not ${ratio}`);
     this.#settings = { maxDecompressionRatio: ratio };
+    this.#connect = options.connect;
     recoverParserErrorCodes();
   }
 
@@ -159,7 +168,11 @@ export class HTTP1Transport implements Transport {
     }
     pool = new OriginPool({
       origin: new URL(origin),
-      tls: secure ? resolveTLS(options.verify, options.cert) : undefined,
+      // With a connector, verification is the connector's: nothing to load here.
+      tls: secure && this.#connect === undefined ? resolveTLS(options.verify, options.cert) : undefined,
+      verify: options.verify,
+      cert: options.cert,
+      connect: this.#connect,
       maxSockets: this.#poolMaxsize,
       localAddress: this.#localAddress,
       family: this.#family,

@@ -1,1 +1,16 @@
-export {};
+/**
+ * HTTP/3 over QUIC v1 for nq, in TypeScript on `node:dgram` and `node:crypto`.
+ *
+ * Nothing here is user-facing yet: the QUIC layers are exported as one namespace for the next
+ * steps and for anyone who wants to test against them, under the `@alpha` tag.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * The QUIC v1 building blocks: packet protection, headers, frames, transport parameters and
+ * the TLS 1.3 key schedule (no connection yet).
+ *
+ * @alpha
+ */
+export * as quic from "./quic/index.js";
