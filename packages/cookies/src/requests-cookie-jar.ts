@@ -77,6 +77,9 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
   #jar = new CookieJar(this.#store, JAR_OPTIONS);
   // Cookies set without a domain: Requests sends them to every host.
   #unscoped = new Map<string, CookieRecord>();
+  // False until a scoped cookie could have been stored: an empty jar then answers without
+  // tough-cookie's URL parsing and public-suffix lookups, the common case on every request.
+  #mayHoldScoped = false;
 
   static {
     Object.defineProperty(this.prototype, BRAND, { value: true });
@@ -97,6 +100,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
   }
 
   #scoped(): Cookie[] {
+    if (!this.#mayHoldScoped) return [];
     let all: Cookie[] = [];
     // MemoryCookieStore answers synchronously; the callback runs before getAllCookies returns.
     this.#store.getAllCookies((error, cookies) => {
@@ -148,6 +152,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
       return this;
     }
     const domain = attributes.domain.replace(/^\./, "").toLowerCase();
+    this.#mayHoldScoped = true;
     const cookie = new Cookie({
       key: name,
       value,
@@ -182,6 +187,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
   /** Removes every cookie. */
   clear(): void {
     this.#unscoped.clear();
+    this.#mayHoldScoped = false;
     this.#store.removeAllCookies((error) => {
       if (error) throw error;
     });
@@ -226,6 +232,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
    */
   extractCookies(url: string, setCookie: readonly string[]): void {
     for (const header of setCookie) {
+      this.#mayHoldScoped = true;
       try {
         this.#jar.setCookieSync(header, url, { ignoreError: true });
       } catch {
@@ -239,6 +246,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
 
   /** The `Cookie` header to send to `url`, or `null` when no cookie applies. */
   cookieHeader(url: string): string | null {
+    if (!this.#mayHoldScoped && this.#unscoped.size === 0) return null;
     const parts: string[] = [];
     const isSecure = url.startsWith("https:") || url.startsWith("wss:");
     for (const record of this.#unscoped.values()) {
@@ -246,7 +254,7 @@ export class RequestsCookieJar implements CookieJarView, Iterable<CookieRecord> 
       if (record.expires && record.expires.getTime() <= Date.now()) continue;
       parts.push(`${record.name}=${record.value}`);
     }
-    const scoped = this.#jar.getCookieStringSync(url);
+    const scoped = this.#mayHoldScoped ? this.#jar.getCookieStringSync(url) : "";
     if (scoped) parts.push(scoped);
     return parts.length ? parts.join("; ") : null;
   }

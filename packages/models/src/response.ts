@@ -276,16 +276,32 @@ export class Response implements AsyncIterable<Uint8Array>, AsyncDisposable {
   async read(): Promise<Uint8Array> {
     const state = this.#state;
     if (state.kind === "read") return state.content;
+    const source = this.#body;
+    if (state.kind !== "pending" || source === undefined) {
+      throw new StreamConsumedError("The body of this response was already consumed", { response: this });
+    }
+    // Iterated here rather than through #consume: no async generator per chunk on the path
+    // every non-streamed request takes.
+    this.#state = { kind: "streaming" };
     const chunks: Uint8Array[] = [];
     let length = 0;
+    let complete = false;
     try {
-      for await (const chunk of this.#consume(this.#body)) {
+      for await (const chunk of source) {
         chunks.push(chunk);
         length += chunk.length;
       }
+      complete = true;
+    } catch (error) {
+      throw requestExceptionFrom(error, this.request, this);
     } finally {
+      if (!complete) this.#cancel?.();
+      this.#cancel = undefined;
+      // On an error too: the bytes that arrived stay readable in `content`.
       this.#state = { kind: "read", content: concat(chunks, length) };
     }
+    const trailers = await this.#trailers;
+    if (trailers) this.trailers = trailers;
     return (this.#state as { content: Uint8Array }).content;
   }
 

@@ -339,6 +339,27 @@ const LEADING_SPACE = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u
  * @throws InvalidURL when it has no host, an invalid label, an unbracketed IPv6 address or a bad port.
  */
 export function prepareUrl(url: string, params?: QueryParams | null): string {
+  if (params == null && isAlreadyPrepared(url)) return url;
+  return prepareUrlFully(url, params);
+}
+
+// An http(s) URL with a lower-case ASCII host, an explicit path, and only characters requoting
+// leaves alone (no `%`, no brackets, no fragment): preparing it would return it unchanged.
+const PREPARED =
+  /^https?:\/\/[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::([1-9][0-9]{0,4}))?\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]+)?$/;
+const DOT_SEGMENT = /\/\.{1,2}(?:[/?]|$)/;
+
+/** True when {@link prepareUrl} would return the URL as it is: the common case, kept cheap. */
+function isAlreadyPrepared(url: string): boolean {
+  const match = PREPARED.exec(url);
+  if (match === null) return false;
+  if (match[1] !== undefined && Number(match[1]) > 65_535) return false;
+  const query = url.indexOf("?");
+  return !DOT_SEGMENT.test(query === -1 ? url : url.slice(0, query));
+}
+
+/** The full preparation, without the fast path (exported for tests that compare the two). */
+export function prepareUrlFully(url: string, params?: QueryParams | null): string {
   url = url.replace(LEADING_SPACE, "");
   if (!isPreparedScheme(url)) return url;
 

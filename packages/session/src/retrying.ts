@@ -48,6 +48,14 @@ export async function withRetries(
   attempt: () => Promise<Response>,
 ): Promise<Response> {
   const method = request.method;
+  // With no budget and no forced status nothing can be retried: one attempt, errors mapped.
+  if (retry.total === 0 && retry.statusForcelist.size === 0) {
+    try {
+      return await attempt();
+    } catch (error) {
+      throw requestExceptionFrom(error, request);
+    }
+  }
   for (;;) {
     let response: Response;
     try {

@@ -68,6 +68,7 @@ const READ_TIMEOUT = new TimeoutConfiguration({ connect: 30_000, read: 30_000 })
 const WRITE_TIMEOUT = new TimeoutConfiguration({ connect: 120_000, read: 120_000 });
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const NO_COOKIES: CookieJarView = new RequestsCookieJar();
+const NO_PROXIES: Readonly<Record<string, string>> = Object.freeze({});
 
 // The schemes whose `<scheme>_proxy` variables the environment may set.
 const PROXY_SCHEMES = ["http", "https", "ws", "wss", "all"];
@@ -83,6 +84,14 @@ interface RequestState {
   readonly cookies: RequestCookies | undefined;
   /** The caller set the Cookie header themselves: it is not rebuilt from the jars. */
   readonly manualCookie: boolean;
+}
+
+/** What `trustEnv` takes from the environment, read once per session (as `.netrc` is). */
+interface EnvironmentSnapshot {
+  readonly caBundle: string | undefined;
+  /** `<scheme>_proxy` variables by scheme. */
+  readonly proxies: Readonly<Record<string, string>>;
+  readonly hasProxies: boolean;
 }
 
 /** The settings of one call, shared by its hops, auth steps and retries. */
@@ -133,7 +142,8 @@ function parseNetrcOrNull(text: string): NetrcFile | null {
 
 /** Requests' `get_auth_from_url`: `http://user:pass@host/` means Basic credentials, percent-decoded. */
 function applyUrlCredentials(request: PreparedRequest): void {
-  if (request.headers.has("authorization")) return;
+  // Only a URL with an "@" can carry credentials: the others skip the parse.
+  if (!request.url.includes("@") || request.headers.has("authorization")) return;
   let url: URL;
   try {
     url = new URL(request.url);
@@ -149,6 +159,20 @@ function applyUrlCredentials(request: PreparedRequest): void {
     }
   };
   request.headers.set("Authorization", basicAuthHeader(decode(url.username), decode(url.password)));
+}
+
+/** `scheme://authority` of a URL, by string search: a cache key, not a parse. */
+function originPrefix(url: string): string | undefined {
+  const start = url.indexOf("://");
+  if (start < 0) return undefined;
+  const end = url.indexOf("/", start + 3);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+// `no_proxy` alone names no proxy.
+function hasProxyEntry(proxies: Readonly<Record<string, string>>): boolean {
+  for (const key in proxies) if (key !== "no_proxy") return true;
+  return false;
 }
 
 function mergeProxies(target: Record<string, string>, source: ProxiesInput | null | undefined): void {
@@ -203,6 +227,13 @@ export class Session implements AsyncDisposable {
   readonly #inFlight = new Set<Promise<unknown>>();
   // Read once per session, on first use: null when no file exists.
   #netrc: NetrcFile | null | undefined;
+  // process.env reads cost a C++ call each; the environment is read once, on first use.
+  #snapshot: EnvironmentSnapshot | undefined;
+  // The retry configuration last built from `retries`, reused while the setting is the same.
+  #retryInput: RetryInput | null | undefined;
+  #retryConfiguration: RetryConfiguration | undefined;
+  #lastOrigin: string | undefined;
+  #lastTransport: Transport | undefined;
 
   constructor(options: SessionOptions = {}) {
     this.headers = options.headers == null ? defaultHeaders() : mergeHeaders(new Headers(), options.headers);
@@ -335,12 +366,11 @@ export class Session implements AsyncDisposable {
       files: request.files,
       hooks: mergeHooks(this.hooks, request.hooks),
     });
-    const state: RequestState = {
-      cookies: this.#toRequestCookies(request.cookies, prepared.url),
-      manualCookie: prepared.headers.has("cookie"),
-    };
-    this.#state.set(prepared, state);
-    prepared.prepareCookies(this.#cookieHeader(prepared.url, state.cookies));
+    const cookies = this.#toRequestCookies(request.cookies, prepared.url);
+    const manualCookie = prepared.headers.has("cookie");
+    // Most requests have neither: they are not remembered (a WeakMap entry costs the collector).
+    if (cookies || manualCookie) this.#state.set(prepared, { cookies, manualCookie });
+    prepared.prepareCookies(this.#cookieHeader(prepared.url, cookies));
     prepared.auth = toAuthenticator(request.auth ?? this.auth);
     // Requests' order when no auth is given: .netrc, then credentials in the URL.
     if (!prepared.auth && !this.#applyNetrc(prepared)) applyUrlCredentials(prepared);
@@ -398,14 +428,32 @@ export class Session implements AsyncDisposable {
     return true;
   }
 
+  #environmentSnapshot(): EnvironmentSnapshot {
+    if (this.#snapshot === undefined) {
+      const proxies = environmentProxies(PROXY_SCHEMES, this.#environment);
+      this.#snapshot = {
+        caBundle: environmentCaBundle(this.#environment),
+        proxies,
+        hasProxies: Object.keys(proxies).length > 0,
+      };
+    }
+    return this.#snapshot;
+  }
+
   #proxiesFor(url: string, explicit: Readonly<Record<string, string>>): Record<string, string> {
     const proxies = { ...explicit };
-    if (this.trustEnv && !shouldBypassProxies(url, explicit.no_proxy, this.#environment)) {
-      for (const [scheme, proxy] of Object.entries(environmentProxies(PROXY_SCHEMES, this.#environment))) {
-        proxies[scheme] ??= proxy;
-      }
+    const env = this.trustEnv ? this.#environmentSnapshot() : undefined;
+    if (env?.hasProxies && !shouldBypassProxies(url, explicit.no_proxy, this.#environment)) {
+      for (const [scheme, proxy] of Object.entries(env.proxies)) proxies[scheme] ??= proxy;
     }
     return proxies;
+  }
+
+  /** The proxy one URL goes through; most sessions have none, and pay nothing to find out. */
+  #proxyFor(url: string, explicit: Readonly<Record<string, string>>): string | undefined {
+    const noEnvironmentProxies = !this.trustEnv || !this.#environmentSnapshot().hasProxies;
+    if (noEnvironmentProxies && !hasProxyEntry(explicit)) return undefined;
+    return selectProxy(url, this.#proxiesFor(url, explicit));
   }
 
   /**
@@ -429,7 +477,8 @@ export class Session implements AsyncDisposable {
   }
 
   /** The session's proxies with the request's merged over them (`null` removing an entry). */
-  #explicitProxies(request: ProxiesInput | null | undefined): Record<string, string> {
+  #explicitProxies(request: ProxiesInput | null | undefined): Readonly<Record<string, string>> {
+    if (!request && !hasProxyEntry(this.proxies as Record<string, string>)) return NO_PROXIES;
     const proxies: Record<string, string> = {};
     mergeProxies(proxies, this.proxies);
     mergeProxies(proxies, request);
@@ -438,8 +487,18 @@ export class Session implements AsyncDisposable {
 
   #verify(request: TLSVerify | null | undefined): TLSVerify {
     const verify = request ?? this.verify;
-    if (verify === true && this.trustEnv) return environmentCaBundle(this.#environment) ?? true;
+    if (verify === true && this.trustEnv) return this.#environmentSnapshot().caBundle ?? true;
     return verify;
+  }
+
+  #retries(request: RetryInput | null | undefined): RetryConfiguration {
+    const input = request ?? this.retries;
+    if (this.#retryConfiguration === undefined || input !== this.#retryInput) {
+      // Configurations are immutable, so one built from the same input serves every call.
+      this.#retryConfiguration = RetryConfiguration.from(input);
+      this.#retryInput = input;
+    }
+    return this.#retryConfiguration;
   }
 
   /** Sends a prepared request: hooks, auth, retries, redirects, and the body read unless streaming. */
@@ -453,12 +512,13 @@ export class Session implements AsyncDisposable {
       verify: this.#verify(options.verify),
       cert: options.cert ?? this.cert,
       signal: options.signal,
-      retries: RetryConfiguration.from(options.retries ?? this.retries),
+      retries: this.#retries(options.retries),
       proxies: this.#explicitProxies(options.proxies),
       stream: options.stream ?? this.stream,
     };
-    request = await dispatchHook(request.hooks.preRequest, request);
-    request = await dispatchHook(request.hooks.preSend, request);
+    const { preRequest, preSend } = request.hooks;
+    if (preRequest) request = await dispatchHook(preRequest, request);
+    if (preSend) request = await dispatchHook(preSend, request);
     const auth = request.auth;
     let response = await this.#hop(request, call, auth);
     if (options.allowRedirects ?? true) response = await this.#followRedirects(response, call, auth);
@@ -507,13 +567,14 @@ export class Session implements AsyncDisposable {
       if (!call.stream) await response.read();
       return response;
     });
-    return dispatchHook(request.hooks.response, response);
+    const hooks = request.hooks.response;
+    return hooks ? dispatchHook(hooks, response) : response;
   }
 
   /** One exchange with a transport; transport errors propagate as they are, for the retry logic. */
   async #exchange(request: PreparedRequest, call: CallContext): Promise<Response> {
     const transport = this.#transportFor(request.url);
-    const proxy = selectProxy(request.url, this.#proxiesFor(request.url, call.proxies));
+    const proxy = this.#proxyFor(request.url, call.proxies);
     // Proxy credentials are for a proxy only: without one they would reach the origin server.
     if (proxy === undefined) request.headers.delete("proxy-authorization");
     const early: Promise<unknown>[] = [];
@@ -571,6 +632,17 @@ export class Session implements AsyncDisposable {
       const lower = url.toLowerCase();
       for (const [prefix, transport] of this.#mounts) if (lower.startsWith(prefix)) return transport;
     }
+    // Requests to the origin of the last one go where it went, without parsing the URL again.
+    const origin = originPrefix(url);
+    if (origin !== undefined && origin === this.#lastOrigin && this.#lastTransport)
+      return this.#lastTransport;
+    const transport = this.#selectTransport(url);
+    this.#lastOrigin = origin;
+    this.#lastTransport = transport;
+    return transport;
+  }
+
+  #selectTransport(url: string): Transport {
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);
@@ -656,6 +728,7 @@ export class Session implements AsyncDisposable {
 
   /** Routes every URL starting with `prefix` (case-insensitive, longest prefix first) to `transport`. */
   mount(prefix: string, transport: Transport): void {
+    this.#lastOrigin = this.#lastTransport = undefined;
     this.#mounts = this.#mounts.filter(([p]) => p !== prefix.toLowerCase());
     this.#mounts.push([prefix.toLowerCase(), transport]);
     this.#mounts.sort((a, b) => b[0].length - a[0].length);
