@@ -118,7 +118,10 @@ export class PreparedRequest {
   }
 
   prepareHeaders(headers: RequestInit["headers"]): void {
-    this.headers = new Headers(headers as HeadersInit | null | undefined);
+    // A Headers is already valid: copying it skips re-validating every field.
+    this.headers = Headers.isHeaders(headers)
+      ? headers.copy()
+      : new Headers(headers as HeadersInit | null | undefined);
   }
 
   prepareBody(data?: RequestData | null, files?: FilesInput | null, json?: unknown): void {

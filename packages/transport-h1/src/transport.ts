@@ -78,6 +78,8 @@ export class HTTP1Transport implements Transport {
   readonly #settings: ExchangeSettings;
   readonly #connect: HTTP1Connector | undefined;
   #lastKey: string | undefined;
+  // scheme://authority prefix of a URL → its canonical origin, so most sends parse no URL.
+  readonly #origins = new Map<string, { readonly origin: string; readonly secure: boolean }>();
   #closed = false;
 
   /** Creates a transport; an origin's pool opens with the first request to it. */
@@ -129,7 +131,12 @@ export class HTTP1Transport implements Transport {
     return new Exchange(pool, request, options, this.#settings).start();
   }
 
-  #poolFor(href: string, options: SendOptions): OriginPool {
+  /** The canonical origin of a URL, parsed once per distinct `scheme://authority` prefix. */
+  #originOf(href: string): { readonly origin: string; readonly secure: boolean } {
+    const end = href.indexOf("/", href.indexOf("://") + 3);
+    const prefix = end < 0 ? href : href.slice(0, end);
+    const known = this.#origins.get(prefix);
+    if (known !== undefined) return known;
     let url: URL;
     try {
       url = new URL(href);
@@ -149,7 +156,15 @@ export class HTTP1Transport implements Transport {
         retryable: false,
       });
     }
-    const origin = `${url.protocol}//${url.host}`;
+    const entry = { origin: `${url.protocol}//${url.host}`, secure };
+    // Bounded: a crawler's endless hosts must not grow it without end.
+    if (this.#origins.size >= 1024) this.#origins.clear();
+    this.#origins.set(prefix, entry);
+    return entry;
+  }
+
+  #poolFor(href: string, options: SendOptions): OriginPool {
+    const { origin, secure } = this.#originOf(href);
     const key = secure ? `${origin}\0${tlsKey(options.verify, options.cert)}` : origin;
     const pools = this.#pools;
     let pool = pools.get(key);
