@@ -5,11 +5,13 @@ set -euo pipefail
 
 # One Debian package a line; a later server is one more line here.
 PACKAGES=(
-  python3-httpbin  # httpbin, the WSGI app every interop test talks to
-  gunicorn         # serves httpbin over HTTP/1.1
-  python3-requests # the oracle: what Python Requests answers for the same calls
-  python3-brotli   # lets httpbin serve /brotli and Requests decode it
-  h2o              # apps/bench: the loopback server the benchmark measures clients against
+  python3-httpbin   # httpbin, the WSGI app every interop test talks to
+  gunicorn          # serves httpbin over HTTP/1.1
+  python3-requests  # the oracle: what Python Requests answers for the same calls
+  python3-brotli    # lets httpbin serve /brotli and Requests decode it
+  h2o               # apps/bench: the loopback server the benchmark measures clients against
+  caddy             # HTTPS reverse proxy (h1, h2, h3; Go net/http, quic-go) in front of httpbin
+  python3-hypercorn # the second HTTP/2 stack (python-h2): serves httpbin itself over TLS
 )
 
 missing=()

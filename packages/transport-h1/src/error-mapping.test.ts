@@ -1,7 +1,8 @@
 import { TransportError } from "@nq/models";
+import { isRetryable, nativeCode } from "@nq/transport-node";
 import { errors } from "undici";
 import { describe, expect, it } from "vitest";
-import { isRetryable, kindOf, nativeCode, toTransportError } from "./error-mapping.js";
+import { kindOf, toTransportError } from "./error-mapping.js";
 
 function coded(code: string): Error {
   return Object.assign(new Error(`failure ${code}`), { code });

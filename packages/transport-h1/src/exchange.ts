@@ -16,14 +16,26 @@ import {
   type TransportErrorPhase,
   type TransportResponse,
 } from "@nq/models";
+import {
+  type BodyOwner,
+  connectTimeoutError,
+  destroyedError,
+  ExchangeTimers,
+  PendingTrailers,
+  parseContentEncoding,
+  parseContentLength,
+  ResponseBody,
+  type ResponseOwner,
+  readTimeoutError,
+  StreamingResponse,
+  type TimedExchange,
+  totalTimeoutError,
+} from "@nq/transport-node";
 import { type Dispatcher, errors } from "undici";
 import type { SocketRecord } from "./connection-info.js";
-import { parseContentEncoding } from "./content-decoding.js";
 import { toTransportError } from "./error-mapping.js";
 import type { ClientBoundHandler, OriginClient, OriginPool } from "./origin-pool.js";
 import { outgoingHeaders } from "./request-headers.js";
-import { type BodyOwner, ResponseBody } from "./response-body.js";
-import { HTTP1Response, type ResponseOwner } from "./transport-response.js";
 
 // Where the exchange stands. An error is reported in the phase of the state it arrived in.
 const QUEUED = 0; // dispatched; waiting for a socket (connecting, or for a busy one to free up)
@@ -66,11 +78,6 @@ function byteLength(chunk: Uint8Array | string | number): number {
   return typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
 }
 
-function parseLength(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
 async function* guardedUpload(
   body: AsyncIterable<Uint8Array>,
   exchange: Exchange,
@@ -84,29 +91,6 @@ async function* guardedUpload(
   }
 }
 
-/** What `destroy(reason)` fails in-flight exchanges with: the reason if it is a TransportError. */
-function destroyedError(reason: Error, phase: TransportErrorPhase): TransportError {
-  if (reason instanceof TransportError) return reason;
-  return new TransportError(`The transport was destroyed: ${reason.message}`, {
-    kind: "closed",
-    phase,
-    retryable: false,
-    cause: reason,
-  });
-}
-
-function onConnectTimer(exchange: Exchange): void {
-  exchange.timedOut("connect");
-}
-
-function onTotalTimer(exchange: Exchange): void {
-  exchange.timedOut("total");
-}
-
-function onReadTimer(exchange: Exchange): void {
-  exchange.timedOut("read");
-}
-
 function onDrainTimer(exchange: Exchange): void {
   exchange.timedOut("drain");
 }
@@ -117,7 +101,7 @@ export interface ExchangeSettings {
 }
 
 /** One request on an origin pool, from dispatch to the end of its response body. */
-export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
+export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner, TimedExchange {
   readonly #pool: OriginPool;
   readonly #request: PreparedRequest;
   readonly #options: SendOptions;
@@ -128,9 +112,8 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
   #userError: unknown = NO_ERROR;
-  #connectTimer: NodeJS.Timeout | undefined;
-  #totalTimer: NodeJS.Timeout | undefined;
-  #readTimer: NodeJS.Timeout | undefined;
+  readonly #timers: ExchangeTimers;
+  // Not one of the request's timeouts: how long a cancelled body's short remainder may take.
   #drainTimer: NodeJS.Timeout | undefined;
   #signalAttached = false;
   #waiting = true;
@@ -141,17 +124,15 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   #socket: SocketRecord | undefined;
   #reused = false;
   #body: ResponseBody | undefined;
-  #response: HTTP1Response | undefined;
-  #trailersDone = false;
-  #trailers: Headers | undefined;
-  #trailersPromise: Promise<Headers | undefined> | undefined;
-  #trailersResolve: ((trailers: Headers | undefined) => void) | undefined;
+  #response: StreamingResponse | undefined;
+  readonly #trailers = new PendingTrailers();
 
   constructor(pool: OriginPool, request: PreparedRequest, options: SendOptions, settings: ExchangeSettings) {
     this.#pool = pool;
     this.#request = request;
     this.#options = options;
     this.#settings = settings;
+    this.#timers = new ExchangeTimers(this, options.timeout);
   }
 
   /** Dispatches the request; resolves with the final response head. */
@@ -177,9 +158,8 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    const { connect, total } = options.timeout;
-    if (connect !== null) this.#connectTimer = setTimeout(onConnectTimer, connect, this).unref();
-    if (total !== null) this.#totalTimer = setTimeout(onTotalTimer, total, this).unref();
+    this.#timers.startConnect();
+    this.#timers.startTotal();
     if (options.signal !== undefined) {
       options.signal.addEventListener("abort", this);
       this.#signalAttached = true;
@@ -190,7 +170,7 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
 
   #uploadBody(): Uint8Array | AsyncIterable<Uint8Array> | null {
     const body = this.#request.body;
-    const headerLength = parseLength(this.#request.headers.get("content-length"));
+    const headerLength = parseContentLength(this.#request.headers.get("content-length"));
     if (body === null) return null;
     if (body instanceof Uint8Array) {
       this.#uploadTotal = headerLength ?? body.byteLength;
@@ -220,21 +200,10 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   timedOut(which: "connect" | "read" | "total" | "drain"): void {
     const origin = this.#pool.origin.origin;
     if (which === "read") {
-      this.#readTimer = undefined;
       const phase = this.#state === BODY ? "body" : "head";
       const limit = this.#options.timeout.read;
-      this.#fail(
-        new TransportError(
-          `Read timed out waiting for the response ${phase} from ${origin}. (read timeout=${limit} ms)`,
-          {
-            kind: "timeout",
-            phase,
-            retryable: false,
-            code: phase === "body" ? "UND_ERR_BODY_TIMEOUT" : "UND_ERR_HEADERS_TIMEOUT",
-          },
-        ),
-        false,
-      );
+      const code = phase === "body" ? "UND_ERR_BODY_TIMEOUT" : "UND_ERR_HEADERS_TIMEOUT";
+      this.#fail(readTimeoutError(origin, phase, limit, code), false);
       return;
     }
     if (which === "drain") {
@@ -243,33 +212,14 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
       return;
     }
     if (which === "connect") {
-      this.#connectTimer = undefined;
       if (this.#state !== QUEUED) return;
       const limit = this.#options.timeout.connect;
-      this.#fail(
-        new TransportError(`Connection to ${origin} timed out. (connect timeout=${limit} ms)`, {
-          kind: "timeout",
-          phase: "connect",
-          retryable: true,
-        }),
-        false,
-      );
+      this.#fail(connectTimeoutError(origin, limit), false);
       return;
     }
-    this.#totalTimer = undefined;
     const phase = PHASES[this.#state]!;
     const limit = this.#options.timeout.total;
-    this.#fail(
-      new TransportError(
-        `Request to ${origin} exceeded the total timeout of ${limit} ms (in the ${phase} phase)`,
-        {
-          kind: "timeout",
-          phase,
-          retryable: phase === "connect",
-        },
-      ),
-      false,
-    );
+    this.#fail(totalTimeoutError(origin, phase, limit), false);
   }
 
   // ---- undici's dispatch handler ----
@@ -278,10 +228,7 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
     if (this.#state === FAILED) throw DROPPED;
     this.#abort = abort;
     this.#state = SENDING;
-    if (this.#connectTimer !== undefined) {
-      clearTimeout(this.#connectTimer);
-      this.#connectTimer = undefined;
-    }
+    this.#timers.stopConnect();
     this.#stopWaiting();
     const record = this.#client?.socket;
     if (record !== undefined) {
@@ -306,29 +253,12 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   onRequestSent(): void {
     if (this.#state === SENDING) this.#state = AWAITING_HEAD;
     // The read timeout counts silence from the server once the whole request is out.
-    if (this.#state === AWAITING_HEAD) this.#armReadTimer();
-  }
-
-  /**
-   * (Re)starts the read timer: the longest silence allowed before the next byte. Stopped while
-   * the consumer holds the socket paused, since then the silence is ours.
-   */
-  #armReadTimer(): void {
-    const limit = this.#options.timeout.read;
-    if (limit === null) return;
-    if (this.#readTimer === undefined) this.#readTimer = setTimeout(onReadTimer, limit, this).unref();
-    else this.#readTimer.refresh();
-  }
-
-  #stopReadTimer(): void {
-    if (this.#readTimer === undefined) return;
-    clearTimeout(this.#readTimer);
-    this.#readTimer = undefined;
+    if (this.#state === AWAITING_HEAD) this.#timers.armRead();
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (this.#state === FAILED) return false;
-    this.#armReadTimer();
+    this.#timers.armRead();
     if (statusCode < 200) {
       const informational = this.#options.onInformational;
       if (informational !== undefined) {
@@ -344,14 +274,14 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
     this.#state = BODY;
     const headers = rawFields(rawHeaders);
     const body = new ResponseBody(this, () => {
-      this.#armReadTimer();
+      this.#timers.armRead();
       resume();
     });
     this.#body = body;
     const method = this.#request.method;
     const bodyless = method === "HEAD" || statusCode === 204 || statusCode === 304;
     const record = this.#socket;
-    const response = new HTTP1Response(
+    const response = new StreamingResponse(
       this,
       {
         statusCode,
@@ -372,10 +302,10 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   onData(chunk: Buffer): boolean {
     if (this.#body === undefined) return true;
     if (this.#body.push(chunk)) {
-      this.#armReadTimer();
+      this.#timers.armRead();
       return true;
     }
-    this.#stopReadTimer();
+    this.#timers.stopRead();
     return false;
   }
 
@@ -386,7 +316,7 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
     // Before the consumer is woken: see OriginClient.release.
     this.#releaseClient();
     this.#leavePool();
-    this.#settleTrailers(
+    this.#trailers.settle(
       rawTrailers == null || rawTrailers.length === 0 ? undefined : rawFields(rawTrailers),
     );
     this.#body?.end();
@@ -451,9 +381,9 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
     const body = this.#body;
     if (body === undefined) return;
     if (this.#state === BODY) {
-      this.#settleTrailers(undefined);
+      this.#trailers.settle(undefined);
       // Decided on what has arrived so far, before discarding resumes the parser.
-      const length = parseLength(this.#response?.headers.get("content-length") ?? null);
+      const length = parseContentLength(this.#response?.headers.get("content-length") ?? null);
       if (length === undefined || length - body.received > DRAIN_LIMIT) this.#failQuietly();
       else this.#drainTimer = setTimeout(onDrainTimer, DRAIN_TIMEOUT, this).unref();
     }
@@ -463,24 +393,10 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   }
 
   trailers(): Promise<Headers | undefined> {
-    if (this.#trailersPromise !== undefined) return this.#trailersPromise;
-    this.#trailersPromise = this.#trailersDone
-      ? Promise.resolve(this.#trailers)
-      : new Promise((resolve) => {
-          this.#trailersResolve = resolve;
-        });
-    return this.#trailersPromise;
+    return this.#trailers.promise();
   }
 
   // ---- internals ----
-
-  // Trailers never reject (the body reports the failure): a cancelled or failed body has none.
-  #settleTrailers(trailers: Headers | undefined): void {
-    if (this.#trailersDone) return;
-    this.#trailersDone = true;
-    this.#trailers = trailers;
-    this.#trailersResolve?.(trailers);
-  }
 
   /** Fails the exchange with `error`: the head promise, or the body, rejects with it. */
   #fail(error: unknown, fromUndici: boolean): void {
@@ -495,7 +411,7 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
     this.#state = FAILED;
     this.#clearTimers();
     this.#detachSignal();
-    this.#settleTrailers(undefined);
+    this.#trailers.settle(undefined);
     if (this.#body === undefined) this.#reject(error);
     else this.#body.fail(error);
     if (state === QUEUED) {
@@ -530,7 +446,7 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
     if (this.#state !== BODY) return;
     this.#state = FAILED;
     this.#clearTimers();
-    this.#settleTrailers(undefined);
+    this.#trailers.settle(undefined);
     this.#abortInFlight(CANCELLED);
   }
 
@@ -559,10 +475,8 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner {
   }
 
   #clearTimers(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
-    if (this.#totalTimer !== undefined) clearTimeout(this.#totalTimer);
+    this.#timers.clear();
     if (this.#drainTimer !== undefined) clearTimeout(this.#drainTimer);
-    if (this.#readTimer !== undefined) clearTimeout(this.#readTimer);
-    this.#connectTimer = this.#totalTimer = this.#drainTimer = this.#readTimer = undefined;
+    this.#drainTimer = undefined;
   }
 }

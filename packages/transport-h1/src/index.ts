@@ -4,6 +4,4 @@
  * @packageDocumentation
  */
 export type { HTTP1ConnectedSocket, HTTP1Connector, HTTP1ConnectTarget } from "./connector.js";
-export { toTransportError } from "./error-mapping.js";
-export { resolveTLS, type TLSConnectSettings, tlsKey } from "./tls-options.js";
 export { HTTP1Transport, type HTTP1TransportOptions } from "./transport.js";

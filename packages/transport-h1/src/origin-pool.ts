@@ -3,14 +3,12 @@
  * which socket served a request, when a connection attempt no longer has anyone waiting for it,
  * and when the pool is idle enough to close.
  */
-import { isIP, type NetConnectOpts, connect as netConnect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import type { TLSClientCert, TLSVerify } from "@nq/models";
+import { openSocket, originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
 import { type buildConnector, Client, type Dispatcher, errors, Pool } from "undici";
 import { SocketRecord } from "./connection-info.js";
 import type { HTTP1Connector } from "./connector.js";
-import type { TLSConnectSettings } from "./tls-options.js";
 
 /** How one origin's sockets are opened and kept. */
 export interface OriginPoolOptions {
@@ -38,9 +36,6 @@ export interface ClientBoundHandler extends Dispatcher.DispatchHandler {
 function isClientBound(handler: Dispatcher.DispatchHandler): handler is ClientBoundHandler {
   return typeof (handler as Partial<ClientBoundHandler>).bindClient === "function";
 }
-
-// Node's TCP keep-alive probe delay; the value undici's own connector uses.
-const TCP_KEEPALIVE_DELAY = 60_000;
 
 /**
  * An undici `Client` (one socket) that tells the pool it is free as soon as our exchange on it
@@ -117,10 +112,10 @@ export class OriginPool {
   constructor(options: OriginPoolOptions) {
     this.#options = options;
     this.origin = options.origin;
-    const hostname = options.origin.hostname;
-    this.#hostname = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
-    this.#port = Number(options.origin.port) || (options.origin.protocol === "https:" ? 443 : 80);
-    this.servername = isIP(this.#hostname) === 0 ? this.#hostname : undefined;
+    const endpoint = originEndpoint(options.origin);
+    this.#hostname = endpoint.hostname;
+    this.#port = endpoint.port;
+    this.servername = endpoint.servername;
     this.dispatchServername = this.#hostname;
     const clientOptions: Client.Options = {
       pipelining: 1,
@@ -185,61 +180,33 @@ export class OriginPool {
       return;
     }
     const { tls, localAddress, family } = this.#options;
-    const startedAt = performance.now();
-    let tcpConnectedAt = startedAt;
-    const common = {
-      host: this.#hostname,
-      port: this.#port,
-      ...(localAddress === undefined ? {} : { localAddress }),
-      ...(family === undefined ? {} : { family }),
-    };
-    let socket: Socket;
-    if (tls === undefined) {
-      // Socket options reach the stream constructor; the typings do not list highWaterMark.
-      const options: NetConnectOpts & { highWaterMark: number } = { ...common, highWaterMark: 64 * 1024 };
-      socket = netConnect(options);
-    } else {
-      const options: ConnectionOptions & { highWaterMark: number } = {
-        ...common,
-        // TLS records are at most 16 KiB; a larger buffer only delays back-pressure.
-        highWaterMark: 16 * 1024,
-        secureContext: tls.secureContext,
-        rejectUnauthorized: tls.rejectUnauthorized,
-        ...(this.servername === undefined ? {} : { servername: this.servername }),
-        ...(this.#tlsSession === undefined ? {} : { session: this.#tlsSession }),
-        ALPNProtocols: ["http/1.1"],
-      };
-      socket = tlsConnect(options);
-    }
+    const socket = openSocket(
+      {
+        hostname: this.#hostname,
+        port: this.#port,
+        localAddress,
+        family,
+        tls,
+        servername: this.servername,
+        alpnProtocols: ["http/1.1"],
+        session: this.#tlsSession,
+        onSession: (session) => {
+          this.#tlsSession = session;
+        },
+        sizedReadBuffer: true,
+      },
+      (error, opened) => {
+        this.#connecting.delete(socket);
+        if (opened === undefined) {
+          callback(error as Error, null);
+          return;
+        }
+        client.socket = new SocketRecord(socket, opened.establishedLatency, opened.tlsHandshakeLatency);
+        callback(null, socket);
+      },
+    );
+    // Abandoning the attempt destroys the socket with an error, which reaches the callback above.
     this.#connecting.add(socket);
-    let pending = true;
-    const finish = (error: Error | null): void => {
-      if (!pending) return;
-      pending = false;
-      this.#connecting.delete(socket);
-      if (error !== null) {
-        socket.destroy();
-        callback(error, null);
-        return;
-      }
-      client.socket = new SocketRecord(socket, startedAt, tcpConnectedAt, performance.now());
-      callback(null, socket);
-    };
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, TCP_KEEPALIVE_DELAY);
-    socket.once("connect", () => {
-      tcpConnectedAt = performance.now();
-      if (tls === undefined) finish(null);
-    });
-    if (tls !== undefined) {
-      socket.once("secureConnect", () => finish(null));
-      socket.on("session", (session: Buffer) => {
-        this.#tlsSession = session;
-      });
-    }
-    // Stays attached after connecting (undici adds its own): a late second error must not be
-    // an unhandled 'error' event.
-    socket.on("error", finish);
   }
 
   // The caller's connector opens the socket. Abandoning the attempt fails undici's callback at
@@ -290,10 +257,9 @@ export class OriginPool {
           callback(socket.errored ?? new errors.SocketError("The connector returned a closed socket"), null);
           return;
         }
+        // A connector that does not say how long TCP took is timed as a whole.
         const established = connected.establishedLatency ?? performance.now() - startedAt;
-        const handshake = connected.tlsHandshakeLatency ?? 0;
-        // SocketRecord reads latencies from instants: rebuild them from the connector's figures.
-        client.socket = new SocketRecord(socket, 0, established, established + handshake);
+        client.socket = new SocketRecord(socket, established, connected.tlsHandshakeLatency ?? 0);
         // Stays attached after connecting (undici adds its own): a late error must not be an
         // unhandled 'error' event.
         socket.on("error", () => {});

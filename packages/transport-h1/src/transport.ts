@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import {
   type PreparedRequest,
   type Protocol,
@@ -7,12 +6,20 @@ import {
   TransportError,
   type TransportResponse,
 } from "@nq/models";
+import {
+  checkDecompressionRatio,
+  checkFamily,
+  checkLocalAddress,
+  PoolRegistry,
+  positiveInteger,
+  resolveTLS,
+  tlsKey,
+  transportClosedError,
+} from "@nq/transport-node";
 import type { HTTP1Connector } from "./connector.js";
-import { DEFAULT_MAX_DECOMPRESSION_RATIO } from "./content-decoding.js";
 import { recoverParserErrorCodes } from "./error-mapping.js";
 import { Exchange, type ExchangeSettings } from "./exchange.js";
 import { OriginPool } from "./origin-pool.js";
-import { resolveTLS, tlsKey } from "./tls-options.js";
 
 /** Options of {@link HTTP1Transport}; every one has a default. */
 export interface HTTP1TransportOptions {
@@ -44,21 +51,6 @@ export interface HTTP1TransportOptions {
   readonly connect?: HTTP1Connector | undefined;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a positive integer, not ${value}`);
-  return value;
-}
-
-function closedError(): TransportError {
-  return new TransportError("The transport is closed", {
-    kind: "closed",
-    phase: "connect",
-    retryable: false,
-  });
-}
-
 /**
  * HTTP/1.1 over undici: one keep-alive pool per origin (and TLS settings), response bodies
  * streamed with back-pressure and decoded on the fly, every failure a `TransportError`.
@@ -66,10 +58,7 @@ function closedError(): TransportError {
 export class HTTP1Transport implements Transport {
   /** This transport speaks HTTP/1.1 only. */
   readonly protocols: readonly Protocol[] = ["http/1.1"];
-  readonly #pools = new Map<string, OriginPool>();
-  // Evicted or replaced pools still finishing their exchanges; close and destroy reach them too.
-  readonly #retiring = new Set<OriginPool>();
-  readonly #poolConnections: number;
+  readonly #pools: PoolRegistry<OriginPool>;
   readonly #poolMaxsize: number;
   readonly #localAddress: string | undefined;
   readonly #family: 4 | 6 | undefined;
@@ -77,23 +66,16 @@ export class HTTP1Transport implements Transport {
   readonly #keepAliveTimeout: number | undefined;
   readonly #settings: ExchangeSettings;
   readonly #connect: HTTP1Connector | undefined;
-  #lastKey: string | undefined;
   // scheme://authority prefix of a URL → its canonical origin, so most sends parse no URL.
   readonly #origins = new Map<string, { readonly origin: string; readonly secure: boolean }>();
   #closed = false;
 
   /** Creates a transport; an origin's pool opens with the first request to it. */
   constructor(options: HTTP1TransportOptions = {}) {
-    this.#poolConnections = positiveInteger("poolConnections", options.poolConnections, 10);
+    this.#pools = new PoolRegistry(positiveInteger("poolConnections", options.poolConnections, 10));
     this.#poolMaxsize = positiveInteger("poolMaxsize", options.poolMaxsize, 10);
-    if (options.localAddress !== undefined && isIP(options.localAddress) === 0) {
-      throw new RangeError(`localAddress must be an IP address, not ${JSON.stringify(options.localAddress)}`);
-    }
-    this.#localAddress = options.localAddress;
-    if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
-      throw new RangeError(`family must be 4, 6 or undefined, not ${String(options.family)}`);
-    }
-    this.#family = options.family;
+    this.#localAddress = checkLocalAddress(options.localAddress);
+    this.#family = checkFamily(options.family);
     this.#maxHeaderSize =
       options.maxHeaderSize === undefined
         ? undefined
@@ -102,9 +84,7 @@ export class HTTP1Transport implements Transport {
       options.keepAliveTimeout === undefined
         ? undefined
         : positiveInteger("keepAliveTimeout", options.keepAliveTimeout, 0);
-    const ratio = options.maxDecompressionRatio ?? DEFAULT_MAX_DECOMPRESSION_RATIO;
-    if (!(ratio > 0)) throw new RangeError(`maxDecompressionRatio must be positive, not ${ratio}`);
-    this.#settings = { maxDecompressionRatio: ratio };
+    this.#settings = { maxDecompressionRatio: checkDecompressionRatio(options.maxDecompressionRatio) };
     this.#connect = options.connect;
     recoverParserErrorCodes();
   }
@@ -119,7 +99,7 @@ export class HTTP1Transport implements Transport {
    * after. Rejects with a `TransportError`, or with `options.signal.reason` when aborted.
    */
   send(request: PreparedRequest, options: SendOptions): Promise<TransportResponse> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(transportClosedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     let pool: OriginPool;
@@ -166,51 +146,25 @@ export class HTTP1Transport implements Transport {
   #poolFor(href: string, options: SendOptions): OriginPool {
     const { origin, secure } = this.#originOf(href);
     const key = secure ? `${origin}\0${tlsKey(options.verify, options.cert)}` : origin;
-    const pools = this.#pools;
-    let pool = pools.get(key);
-    if (pool?.open) {
-      if (this.#lastKey !== key) {
-        // Map order is the LRU order: move the pool to the most recent end.
-        pools.delete(key);
-        pools.set(key, pool);
-        this.#lastKey = key;
-      }
-      return pool;
-    }
-    if (pool !== undefined) {
-      pools.delete(key);
-      this.#retire(pool);
-    }
-    pool = new OriginPool({
-      origin: new URL(origin),
-      // With a connector, verification is the connector's: nothing to load here.
-      tls: secure && this.#connect === undefined ? resolveTLS(options.verify, options.cert) : undefined,
-      verify: options.verify,
-      cert: options.cert,
-      connect: this.#connect,
-      maxSockets: this.#poolMaxsize,
-      localAddress: this.#localAddress,
-      family: this.#family,
-      maxHeaderSize: this.#maxHeaderSize,
-      keepAliveTimeout: this.#keepAliveTimeout,
-    });
-    pools.set(key, pool);
-    this.#lastKey = key;
-    if (pools.size > this.#poolConnections) {
-      const [oldestKey, oldest] = pools.entries().next().value as [string, OriginPool];
-      pools.delete(oldestKey);
-      this.#retire(oldest);
-    }
-    return pool;
-  }
-
-  #retire(pool: OriginPool): void {
-    this.#retiring.add(pool);
-    void pool.close().finally(() => this.#retiring.delete(pool));
-  }
-
-  #allPools(): OriginPool[] {
-    return [...this.#pools.values(), ...this.#retiring];
+    return (
+      this.#pools.get(key) ??
+      this.#pools.add(
+        key,
+        new OriginPool({
+          origin: new URL(origin),
+          // With a connector, verification is the connector's: nothing to load here.
+          tls: secure && this.#connect === undefined ? resolveTLS(options.verify, options.cert) : undefined,
+          verify: options.verify,
+          cert: options.cert,
+          connect: this.#connect,
+          maxSockets: this.#poolMaxsize,
+          localAddress: this.#localAddress,
+          family: this.#family,
+          maxHeaderSize: this.#maxHeaderSize,
+          keepAliveTimeout: this.#keepAliveTimeout,
+        }),
+      )
+    );
   }
 
   /**
@@ -219,7 +173,7 @@ export class HTTP1Transport implements Transport {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#allPools().map((pool) => pool.close()));
+    await this.#pools.close();
   }
 
   /**
@@ -228,7 +182,7 @@ export class HTTP1Transport implements Transport {
    */
   async destroy(reason?: Error): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#allPools().map((pool) => pool.destroy(reason)));
+    await this.#pools.destroy(reason);
   }
 
   /** Same as {@link HTTP1Transport.close}, for `await using`. */

@@ -2,9 +2,10 @@
  * Every failure of node:http2, of the socket under it and of the HTTP/2 peer, as one
  * `TransportError`. The kind is decided from codes — the HTTP/2 error code of a RST_STREAM or
  * GOAWAY, Node's `ERR_HTTP2_*` code, the socket's errno or OpenSSL's verify code — never from a
- * message.
+ * message. Socket, DNS and TLS codes map as in every Node transport (`@nq/transport-node`).
  */
 import { TransportError, type TransportErrorKind, type TransportErrorPhase } from "@nq/models";
+import { isRetryable, kindByPhase, nativeCode, socketCodeKind } from "@nq/transport-node";
 
 /** HTTP/2 error codes (RFC 9113 §7) by number, as nghttp2 names them. */
 const H2_CODE_NAMES = [
@@ -62,66 +63,10 @@ export function kindOfH2Code(code: number): TransportErrorKind {
   return KIND_BY_H2_CODE[code] ?? "reset";
 }
 
-// OpenSSL's certificate verification results as Node reports them in `error.code`, plus
-// EPROTO; other TLS failures carry an `ERR_TLS_`, `ERR_SSL_` or `ERR_OSSL_` prefix. The same
-// table as @nq/transport-h1's error mapping, so both transports call the same failures `tls`.
-const TLS_CODES = new Set([
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_CRL",
-  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
-  "UNABLE_TO_DECRYPT_CRL_SIGNATURE",
-  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
-  "CERT_SIGNATURE_FAILURE",
-  "CRL_SIGNATURE_FAILURE",
-  "CERT_NOT_YET_VALID",
-  "CERT_HAS_EXPIRED",
-  "CRL_NOT_YET_VALID",
-  "CRL_HAS_EXPIRED",
-  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
-  "ERROR_IN_CERT_NOT_AFTER_FIELD",
-  "ERROR_IN_CRL_LAST_UPDATE_FIELD",
-  "ERROR_IN_CRL_NEXT_UPDATE_FIELD",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "CERT_CHAIN_TOO_LONG",
-  "CERT_REVOKED",
-  "INVALID_CA",
-  "PATH_LENGTH_EXCEEDED",
-  "INVALID_PURPOSE",
-  "CERT_UNTRUSTED",
-  "CERT_REJECTED",
-  "HOSTNAME_MISMATCH",
-  "EPROTO",
-]);
-
-const TLS_PREFIXES = ["ERR_TLS_", "ERR_SSL_", "ERR_OSSL_"];
-
-// Native code → kind, for codes whose kind does not depend on the phase.
+// node:http2's codes (and a few of Node's) → kind, in front of @nq/transport-node's socket, DNS
+// and TLS codes (socketCodeKind).
 const KIND_BY_CODE: ReadonlyMap<string, TransportErrorKind> = new Map<string, TransportErrorKind>([
-  // The connection could not be made: nothing was sent.
-  ["ECONNREFUSED", "connect"],
-  ["ENOTFOUND", "connect"],
-  ["EAI_AGAIN", "connect"],
-  ["EAI_FAIL", "connect"],
-  ["EAI_NONAME", "connect"],
-  ["EAI_NODATA", "connect"],
-  ["EHOSTUNREACH", "connect"],
-  ["EHOSTDOWN", "connect"],
-  ["ENETUNREACH", "connect"],
-  ["ENETDOWN", "connect"],
-  ["EADDRNOTAVAIL", "connect"],
-  ["EADDRINUSE", "connect"],
-  ["ERR_SOCKET_CONNECTION_TIMEOUT", "timeout"],
-  ["ETIMEDOUT", "timeout"],
-  // The connection broke.
-  ["ECONNRESET", "reset"],
-  ["EPIPE", "reset"],
-  ["ECONNABORTED", "reset"],
-  ["ERR_SOCKET_CLOSED", "reset"],
-  ["ERR_STREAM_PREMATURE_CLOSE", "reset"],
-  ["ERR_STREAM_DESTROYED", "reset"],
+  // The connection broke (HTTP/1.1 leaves this one to the phase).
   ["ERR_STREAM_WRITE_AFTER_END", "reset"],
   // node:http2: the session cannot take the stream (never sent; see isUnsentCode).
   ["ERR_HTTP2_GOAWAY_SESSION", "closed"],
@@ -191,38 +136,14 @@ const DESCRIPTIONS: Readonly<Record<TransportErrorKind, string>> = {
   proxy: "Proxy error",
 };
 
-/** The native error code of anything thrown, looking inside an `AggregateError` from happy eyeballs. */
-export function nativeCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  if (error instanceof AggregateError) return nativeCode(error.errors[0]);
-  return undefined;
-}
-
-function isTlsCode(code: string): boolean {
-  if (TLS_CODES.has(code)) return true;
-  for (const prefix of TLS_PREFIXES) if (code.startsWith(prefix)) return true;
-  return false;
-}
-
 /** The kind a native (non-HTTP/2) code stands for at a phase, from the code alone. */
 export function kindOf(code: string | undefined, phase: TransportErrorPhase): TransportErrorKind {
   if (code !== undefined) {
-    const known = KIND_BY_CODE.get(code);
+    // Ours first: ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL is `protocol` here, not `tls`.
+    const known = KIND_BY_CODE.get(code) ?? socketCodeKind(code);
     if (known !== undefined) return known;
-    if (isTlsCode(code)) return "tls";
   }
-  return phase === "connect" ? "connect" : "reset";
-}
-
-/**
- * True when the server cannot have seen the request because the failure happened while getting
- * a connection; a closed transport, a refused request and a protocol mismatch are not worth
- * replaying. Streams the server refused are judged by the caller (`unprocessed`).
- */
-export function isRetryable(kind: TransportErrorKind, phase: TransportErrorPhase): boolean {
-  return phase === "connect" && kind !== "closed" && kind !== "protocol" && kind !== "aborted";
+  return kindByPhase(phase);
 }
 
 /** What the stream or session said when it ended, beyond the error object. */
@@ -272,6 +193,7 @@ export function toTransportError(
   return new TransportError(`${DESCRIPTIONS[kind]}${where}: ${detail}`, {
     kind,
     phase: at,
+    // Streams the server refused or never saw are replayable whatever the phase.
     retryable: unprocessed || isRetryable(kind, at),
     code,
     cause: error,

@@ -15,23 +15,29 @@ import {
   ReplayableBody,
   reasonPhrase,
   type SendOptions,
-  TransportError,
   type TransportErrorPhase,
   type TransportResponse,
 } from "@nq/models";
-import type { H2Connection } from "./connection.js";
-import { parseContentEncoding } from "./content-decoding.js";
 import {
-  HTTP_1_1_REQUIRED,
-  isUnsentCode,
+  type BodyOwner,
+  connectTimeoutError,
+  destroyedError,
+  ExchangeTimers,
   nativeCode,
-  REFUSED_STREAM,
-  toTransportError,
-} from "./error-mapping.js";
+  PendingTrailers,
+  parseContentEncoding,
+  parseContentLength,
+  ResponseBody,
+  type ResponseOwner,
+  readTimeoutError,
+  StreamingResponse,
+  type TimedExchange,
+  totalTimeoutError,
+} from "@nq/transport-node";
+import type { H2Connection } from "./connection.js";
+import { HTTP_1_1_REQUIRED, isUnsentCode, REFUSED_STREAM, toTransportError } from "./error-mapping.js";
 import type { OriginPool, PooledExchange } from "./origin-pool.js";
 import { outgoingHeaders } from "./request-headers.js";
-import { type BodyOwner, ResponseBody } from "./response-body.js";
-import { HTTP2Response, type ResponseOwner } from "./transport-response.js";
 
 // Where the exchange stands. An error is reported in the phase of the state it arrived in.
 const QUEUED = 0; // waiting for a session with a free stream (opening one counts)
@@ -73,20 +79,6 @@ function rawFields(raw: readonly string[] | undefined, object: IncomingHttpHeade
   return Headers.fromRaw(fields);
 }
 
-function parseLength(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
-/** What `destroy(reason)` fails in-flight exchanges with: the reason if it is a TransportError. */
-function destroyedError(reason: Error | undefined, phase: TransportErrorPhase): TransportError {
-  if (reason instanceof TransportError) return reason;
-  return new TransportError(
-    reason === undefined ? "The transport was destroyed" : `The transport was destroyed: ${reason.message}`,
-    { kind: "closed", phase, retryable: false, cause: reason },
-  );
-}
-
 function drained(stream: ClientHttp2Stream): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
@@ -99,25 +91,13 @@ function drained(stream: ClientHttp2Stream): Promise<void> {
   });
 }
 
-function onConnectTimer(exchange: H2Exchange): void {
-  exchange.timedOut("connect");
-}
-
-function onTotalTimer(exchange: H2Exchange): void {
-  exchange.timedOut("total");
-}
-
-function onReadTimer(exchange: H2Exchange): void {
-  exchange.timedOut("read");
-}
-
 /** Per-transport settings an exchange reads. */
 export interface ExchangeSettings {
   readonly maxDecompressionRatio: number;
 }
 
 /** One request on an origin pool, from queueing to the end of its response body. */
-export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
+export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner, TimedExchange {
   readonly #pool: OriginPool;
   readonly #request: PreparedRequest;
   readonly #options: SendOptions;
@@ -132,9 +112,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   #resolve!: (response: TransportResponse) => void;
   #reject!: (error: unknown) => void;
   #userError: unknown = NO_ERROR;
-  #connectTimer: NodeJS.Timeout | undefined;
-  #totalTimer: NodeJS.Timeout | undefined;
-  #readTimer: NodeJS.Timeout | undefined;
+  readonly #timers: ExchangeTimers;
   #signalAttached = false;
   #inQueue = false;
   #uploadTotal: number | null = null;
@@ -145,11 +123,8 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   #refusedRetries = 0;
   #goawayReplays = 0;
   #body: ResponseBody | undefined;
-  #trailersDone = false;
-  #trailers: Headers | undefined;
+  readonly #trailers = new PendingTrailers();
   #receivedTrailers: Headers | undefined;
-  #trailersPromise: Promise<Headers | undefined> | undefined;
-  #trailersResolve: ((trailers: Headers | undefined) => void) | undefined;
 
   constructor(
     pool: OriginPool,
@@ -163,6 +138,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     this.#url = url;
     this.#options = options;
     this.#settings = settings;
+    this.#timers = new ExchangeTimers(this, options.timeout);
   }
 
   /** Queues the request on the pool; resolves with the final response head. */
@@ -171,15 +147,14 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    const total = this.#options.timeout.total;
-    if (total !== null) this.#totalTimer = setTimeout(onTotalTimer, total, this).unref();
+    this.#timers.startTotal();
     if (this.#options.signal !== undefined) {
       this.#options.signal.addEventListener("abort", this);
       this.#signalAttached = true;
     }
     const body = this.#request.body;
     if (body !== null) {
-      const length = parseLength(this.#request.headers.get("content-length"));
+      const length = parseContentLength(this.#request.headers.get("content-length"));
       this.#uploadTotal =
         length ??
         (body instanceof Uint8Array ? body.byteLength : body instanceof ReplayableBody ? body.length : null);
@@ -187,13 +162,8 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     this.#inQueue = true;
     this.#pool.acquire(this);
     // On a warm session the stream usually started inside acquire(): no connect timer needed.
-    if (this.#state === QUEUED && this.#inQueue) this.#armConnectTimer();
+    if (this.#state === QUEUED && this.#inQueue) this.#timers.startConnect();
     return promise;
-  }
-
-  #armConnectTimer(): void {
-    const connect = this.#options.timeout.connect;
-    if (connect !== null) this.#connectTimer = setTimeout(onConnectTimer, connect, this).unref();
   }
 
   handleEvent(): void {
@@ -206,10 +176,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   attach(connection: H2Connection): void {
     this.#inQueue = false;
     if (this.#state !== QUEUED) return;
-    if (this.#connectTimer !== undefined) {
-      clearTimeout(this.#connectTimer);
-      this.#connectTimer = undefined;
-    }
+    this.#timers.stopConnect();
     const reused = connection.acquireStream();
     const session = connection.session!;
     const body = this.#request.body;
@@ -229,7 +196,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
         // The session cannot start streams any more (GOAWAY, closed, ids exhausted) and nothing
         // went out: retire it and wait for another.
         connection.retire();
-        this.#armConnectTimer();
+        this.#timers.startConnect();
         this.#inQueue = true;
         this.#pool.requeue(this);
         return;
@@ -326,7 +293,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     if (stream !== this.#stream || this.#state !== SENDING) return;
     this.#state = AWAITING_HEAD;
     // The read timeout counts silence from the server once the whole request is out.
-    this.#armReadTimer();
+    this.#timers.armRead();
   }
 
   #userFailed(error: unknown): void {
@@ -339,7 +306,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   #onInformational(stream: ClientHttp2Stream, headers: IncomingHttpHeaders, raw: string[] | undefined): void {
     if (stream !== this.#stream || this.#state === FAILED) return;
     this.#connection!.activity++;
-    if (this.#readTimer !== undefined) this.#readTimer.refresh();
+    this.#timers.refreshRead();
     const status = Number(headers[":status"]);
     if (!(status >= 100 && status < 200)) return;
     const informational = this.#options.onInformational;
@@ -358,16 +325,16 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     // The server may answer before the upload is done (413, a redirect): the upload goes on
     // until the server ends the stream.
     this.#state = BODY;
-    this.#armReadTimer();
+    this.#timers.armRead();
     const statusCode = Number(headers[":status"]);
     const fields = rawFields(raw, headers);
     const body = new ResponseBody(this, () => {
-      this.#armReadTimer();
+      this.#timers.armRead();
       stream.resume();
     });
     this.#body = body;
     const bodyless = this.#request.method === "HEAD" || statusCode === 204 || statusCode === 304;
-    const response = new HTTP2Response(
+    const response = new StreamingResponse(
       this,
       {
         statusCode,
@@ -384,12 +351,12 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     stream.on("data", (chunk: Buffer) => {
       connection.activity++;
       if (body.push(chunk)) {
-        if (this.#readTimer !== undefined) this.#readTimer.refresh();
+        this.#timers.refreshRead();
         return;
       }
       // Paused, node:http2 stops acknowledging the stream's data: flow control holds the server.
       stream.pause();
-      this.#stopReadTimer();
+      this.#timers.stopRead();
     });
     stream.once("end", () => this.#onEnd(stream));
     this.#resolve(response);
@@ -398,8 +365,8 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   #onEnd(stream: ClientHttp2Stream): void {
     if (stream !== this.#stream || this.#state !== BODY) return;
     this.#state = COMPLETE;
-    this.#clearTimers();
-    this.#settleTrailers(this.#receivedTrailers);
+    this.#timers.clear();
+    this.#trailers.settle(this.#receivedTrailers);
     this.#body?.end();
   }
 
@@ -416,7 +383,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     const rstCode = stream.rstCode;
     const id = stream.id;
     this.#stream = undefined;
-    this.#stopReadTimer();
+    this.#timers.stopRead();
     // nghttp2 closes the streams above a GOAWAY's last stream id before node:http2 emits the
     // GOAWAY itself; deciding on the next turn lets the session's GOAWAY details land first.
     setImmediate(() => this.#streamEnded(connection, error, rstCode, id));
@@ -444,7 +411,7 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     if (unprocessed && rstCode !== HTTP_1_1_REQUIRED && this.#mayReplay(aboveGoaway || last !== undefined)) {
       this.#state = QUEUED;
       this.#connection = undefined;
-      this.#armConnectTimer();
+      this.#timers.startConnect();
       this.#inQueue = true;
       this.#pool.requeue(this);
       return;
@@ -474,67 +441,20 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   timedOut(which: "connect" | "read" | "total"): void {
     const origin = this.#url.origin;
     if (which === "read") {
-      this.#readTimer = undefined;
       const phase = this.#state === BODY ? "body" : "head";
       const limit = this.#options.timeout.read;
-      this.#fail(
-        new TransportError(
-          `Read timed out waiting for the response ${phase} from ${origin}. (read timeout=${limit} ms)`,
-          { kind: "timeout", phase, retryable: false },
-        ),
-      );
+      this.#fail(readTimeoutError(origin, phase, limit));
       return;
     }
     if (which === "connect") {
-      this.#connectTimer = undefined;
       if (this.#state !== QUEUED) return;
       const limit = this.#options.timeout.connect;
-      this.#fail(
-        new TransportError(`Connection to ${origin} timed out. (connect timeout=${limit} ms)`, {
-          kind: "timeout",
-          phase: "connect",
-          retryable: true,
-        }),
-      );
+      this.#fail(connectTimeoutError(origin, limit));
       return;
     }
-    this.#totalTimer = undefined;
     const phase = PHASES[this.#state]!;
     const limit = this.#options.timeout.total;
-    this.#fail(
-      new TransportError(
-        `Request to ${origin} exceeded the total timeout of ${limit} ms (in the ${phase} phase)`,
-        {
-          kind: "timeout",
-          phase,
-          retryable: phase === "connect",
-        },
-      ),
-    );
-  }
-
-  /**
-   * (Re)starts the read timer: the longest silence allowed before the next byte. Stopped while
-   * the consumer holds the stream paused, since then the silence is ours.
-   */
-  #armReadTimer(): void {
-    const limit = this.#options.timeout.read;
-    if (limit === null) return;
-    if (this.#readTimer === undefined) this.#readTimer = setTimeout(onReadTimer, limit, this).unref();
-    else this.#readTimer.refresh();
-  }
-
-  #stopReadTimer(): void {
-    if (this.#readTimer === undefined) return;
-    clearTimeout(this.#readTimer);
-    this.#readTimer = undefined;
-  }
-
-  #clearTimers(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
-    if (this.#totalTimer !== undefined) clearTimeout(this.#totalTimer);
-    if (this.#readTimer !== undefined) clearTimeout(this.#readTimer);
-    this.#connectTimer = this.#totalTimer = this.#readTimer = undefined;
+    this.#fail(totalTimeoutError(origin, phase, limit));
   }
 
   // ---- the body and the response ----
@@ -553,8 +473,8 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
     if (body === undefined) return;
     if (this.#state === BODY) {
       this.#state = FAILED;
-      this.#clearTimers();
-      this.#settleTrailers(undefined);
+      this.#timers.clear();
+      this.#trailers.settle(undefined);
       this.#resetStream();
     }
     body.discard();
@@ -562,24 +482,10 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
   }
 
   trailers(): Promise<Headers | undefined> {
-    if (this.#trailersPromise !== undefined) return this.#trailersPromise;
-    this.#trailersPromise = this.#trailersDone
-      ? Promise.resolve(this.#trailers)
-      : new Promise((resolve) => {
-          this.#trailersResolve = resolve;
-        });
-    return this.#trailersPromise;
+    return this.#trailers.promise();
   }
 
   // ---- internals ----
-
-  // Trailers never reject (the body reports the failure): a cancelled or failed body has none.
-  #settleTrailers(trailers: Headers | undefined): void {
-    if (this.#trailersDone) return;
-    this.#trailersDone = true;
-    this.#trailers = trailers;
-    this.#trailersResolve?.(trailers);
-  }
 
   /** Fails the exchange with `error`: the head promise, or the body, rejects with it. */
   #fail(error: unknown): void {
@@ -592,9 +498,9 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner {
       return;
     }
     this.#state = FAILED;
-    this.#clearTimers();
+    this.#timers.clear();
     this.#detachSignal();
-    this.#settleTrailers(undefined);
+    this.#trailers.settle(undefined);
     if (this.#body === undefined) this.#reject(error);
     else this.#body.fail(error);
     if (this.#inQueue) {

@@ -6,8 +6,8 @@
  * take), another session is opened, up to `maxSessions`; past that, requests wait in FIFO order
  * for a stream to end. A request that waits counts against its connect timeout.
  */
-import { isIP } from "node:net";
 import type { TLSClientCert, TLSVerify, TransportError } from "@nq/models";
+import { originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
 import {
   ASSUMED_MAX_STREAMS,
   type ConnectionOwner,
@@ -21,7 +21,6 @@ import {
   type HTTP2ConnectTarget,
   type OwnConnectSettings,
 } from "./connector.js";
-import type { TLSConnectSettings } from "./tls-options.js";
 
 /** A request as the pool sees it: something that waits for a stream, then runs on one. */
 export interface PooledExchange {
@@ -75,11 +74,11 @@ export class OriginPool implements ConnectionOwner {
   constructor(options: OriginPoolOptions) {
     this.#options = options;
     this.origin = options.origin;
-    const hostname = options.origin.hostname;
-    this.#hostname = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
-    this.#port = Number(options.origin.port) || (options.origin.protocol === "https:" ? 443 : 80);
+    const endpoint = originEndpoint(options.origin);
+    this.#hostname = endpoint.hostname;
+    this.#port = endpoint.port;
     // SNI and the certificate check use the URL host; an IP literal gets no SNI (RFC 6066 §3).
-    this.#servername = isIP(this.#hostname) === 0 ? this.#hostname : undefined;
+    this.#servername = endpoint.servername;
     this.#own = { tls: options.tls, tlsSession: undefined };
   }
 

@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import {
   type PreparedRequest,
   type Protocol,
@@ -7,12 +6,20 @@ import {
   TransportError,
   type TransportResponse,
 } from "@nq/models";
+import {
+  checkDecompressionRatio,
+  checkFamily,
+  checkLocalAddress,
+  PoolRegistry,
+  positiveInteger,
+  resolveTLS,
+  tlsKey,
+  transportClosedError,
+} from "@nq/transport-node";
 import type { ConnectionSettings } from "./connection.js";
 import type { HTTP2Connector } from "./connector.js";
-import { DEFAULT_MAX_DECOMPRESSION_RATIO } from "./content-decoding.js";
 import { type ExchangeSettings, H2Exchange } from "./exchange.js";
 import { OriginPool } from "./origin-pool.js";
-import { resolveTLS, tlsKey } from "./tls-options.js";
 
 /** Options of {@link HTTP2Transport}; every one has a default. */
 export interface HTTP2TransportOptions {
@@ -64,13 +71,6 @@ export interface HTTP2TransportOptions {
   readonly connectionWindowSize?: number | undefined;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a positive integer, not ${value}`);
-  return value;
-}
-
 function delayOrNull(name: string, value: number | null | undefined, fallback: number): number | null {
   if (value === undefined) return fallback;
   if (value === null) return null;
@@ -89,14 +89,6 @@ function windowSize(name: string, value: number | undefined, fallback: number): 
   return size;
 }
 
-function closedError(): TransportError {
-  return new TransportError("The transport is closed", {
-    kind: "closed",
-    phase: "connect",
-    retryable: false,
-  });
-}
-
 /**
  * HTTP/2 on node:http2: one multiplexed session per origin (and TLS settings) shared by every
  * concurrent request, more only when the server's stream limit is reached; request and response
@@ -106,10 +98,7 @@ function closedError(): TransportError {
 export class HTTP2Transport implements Transport {
   /** This transport speaks HTTP/2 only. */
   readonly protocols: readonly Protocol[] = ["h2"];
-  readonly #pools = new Map<string, OriginPool>();
-  // Evicted or replaced pools still finishing their exchanges; close and destroy reach them too.
-  readonly #retiring = new Set<OriginPool>();
-  readonly #poolConnections: number;
+  readonly #pools: PoolRegistry<OriginPool>;
   readonly #poolMaxsize: number;
   readonly #localAddress: string | undefined;
   readonly #family: 4 | 6 | undefined;
@@ -117,23 +106,16 @@ export class HTTP2Transport implements Transport {
   readonly #connect: HTTP2Connector | undefined;
   readonly #connection: ConnectionSettings;
   readonly #settings: ExchangeSettings;
-  #lastKey: string | undefined;
   #lastHref: string | undefined;
   #lastUrl: URL | undefined;
   #closed = false;
 
   /** Creates a transport; an origin's first session opens with the first request to it. */
   constructor(options: HTTP2TransportOptions = {}) {
-    this.#poolConnections = positiveInteger("poolConnections", options.poolConnections, 10);
+    this.#pools = new PoolRegistry(positiveInteger("poolConnections", options.poolConnections, 10));
     this.#poolMaxsize = positiveInteger("poolMaxsize", options.poolMaxsize, 10);
-    if (options.localAddress !== undefined && isIP(options.localAddress) === 0) {
-      throw new RangeError(`localAddress must be an IP address, not ${JSON.stringify(options.localAddress)}`);
-    }
-    this.#localAddress = options.localAddress;
-    if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
-      throw new RangeError(`family must be 4, 6 or undefined, not ${String(options.family)}`);
-    }
-    this.#family = options.family;
+    this.#localAddress = checkLocalAddress(options.localAddress);
+    this.#family = checkFamily(options.family);
     this.#h2c = options.h2c ?? false;
     this.#connect = options.connect;
     this.#connection = {
@@ -146,9 +128,7 @@ export class HTTP2Transport implements Transport {
         16 * 1024 * 1024,
       ),
     };
-    const ratio = options.maxDecompressionRatio ?? DEFAULT_MAX_DECOMPRESSION_RATIO;
-    if (!(ratio > 0)) throw new RangeError(`maxDecompressionRatio must be positive, not ${ratio}`);
-    this.#settings = { maxDecompressionRatio: ratio };
+    this.#settings = { maxDecompressionRatio: checkDecompressionRatio(options.maxDecompressionRatio) };
   }
 
   /** True for `https:` URLs, and for `http:` ones when `h2c` is on. */
@@ -162,7 +142,7 @@ export class HTTP2Transport implements Transport {
    * `options.signal.reason` when aborted.
    */
   send(request: PreparedRequest, options: SendOptions): Promise<TransportResponse> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(transportClosedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     let url: URL;
@@ -207,50 +187,24 @@ export class HTTP2Transport implements Transport {
     const secure = url.protocol === "https:";
     const origin = `${url.protocol}//${url.host}`;
     const key = secure ? `${origin}\0${tlsKey(options.verify, options.cert)}` : origin;
-    const pools = this.#pools;
-    let pool = pools.get(key);
-    if (pool?.open) {
-      if (this.#lastKey !== key) {
-        // Map order is the LRU order: move the pool to the most recent end.
-        pools.delete(key);
-        pools.set(key, pool);
-        this.#lastKey = key;
-      }
-      return pool;
-    }
-    if (pool !== undefined) {
-      pools.delete(key);
-      this.#retire(pool);
-    }
-    pool = new OriginPool({
-      origin: new URL(origin),
-      // With a connector, verification is the connector's: nothing to load here.
-      tls: secure && this.#connect === undefined ? resolveTLS(options.verify, options.cert) : undefined,
-      verify: options.verify,
-      cert: options.cert,
-      connect: this.#connect,
-      maxSessions: this.#poolMaxsize,
-      localAddress: this.#localAddress,
-      family: this.#family,
-      connection: this.#connection,
-    });
-    pools.set(key, pool);
-    this.#lastKey = key;
-    if (pools.size > this.#poolConnections) {
-      const [oldestKey, oldest] = pools.entries().next().value as [string, OriginPool];
-      pools.delete(oldestKey);
-      this.#retire(oldest);
-    }
-    return pool;
-  }
-
-  #retire(pool: OriginPool): void {
-    this.#retiring.add(pool);
-    void pool.close().finally(() => this.#retiring.delete(pool));
-  }
-
-  #allPools(): OriginPool[] {
-    return [...this.#pools.values(), ...this.#retiring];
+    return (
+      this.#pools.get(key) ??
+      this.#pools.add(
+        key,
+        new OriginPool({
+          origin: new URL(origin),
+          // With a connector, verification is the connector's: nothing to load here.
+          tls: secure && this.#connect === undefined ? resolveTLS(options.verify, options.cert) : undefined,
+          verify: options.verify,
+          cert: options.cert,
+          connect: this.#connect,
+          maxSessions: this.#poolMaxsize,
+          localAddress: this.#localAddress,
+          family: this.#family,
+          connection: this.#connection,
+        }),
+      )
+    );
   }
 
   /**
@@ -259,7 +213,7 @@ export class HTTP2Transport implements Transport {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#allPools().map((pool) => pool.close()));
+    await this.#pools.close();
   }
 
   /**
@@ -268,7 +222,7 @@ export class HTTP2Transport implements Transport {
    */
   async destroy(reason?: Error): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#allPools().map((pool) => pool.destroy(reason)));
+    await this.#pools.destroy(reason);
   }
 
   /** Same as {@link HTTP2Transport.close}, for `await using`. */

@@ -1,12 +1,16 @@
 /**
  * Opening one connection for the router: TCP, then for https one TLS handshake offering the
- * enabled protocols by ALPN, verified exactly as `@nq/transport-h1` verifies its own.
+ * enabled protocols by ALPN, verified exactly as the transports verify their own (both open and
+ * verify sockets with `@nq/transport-node`).
  */
-import { isIP, type NetConnectOpts, connect as netConnect, type Socket } from "node:net";
-import { performance } from "node:perf_hooks";
-import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
 import { TransportError } from "@nq/models";
-import { type TLSConnectSettings, toTransportError } from "@nq/transport-h1";
+import {
+  openSocket,
+  originEndpoint,
+  type TLSConnectSettings,
+  toSocketTransportError,
+} from "@nq/transport-node";
 import type { RoutedProtocol } from "./connector.js";
 
 /** One connection to open. */
@@ -32,12 +36,10 @@ export interface OpenedConnection {
   readonly tlsHandshakeLatency: number | undefined;
 }
 
-// Node's TCP keep-alive probe delay, as undici's connector and @nq/transport-h1 use.
-const TCP_KEEPALIVE_DELAY = 60_000;
-
 /**
- * A connect failure as `@nq/transport-h1` maps it, except the server refusing every protocol we
- * offered by ALPN: that is no certificate problem and no retry will change it.
+ * A connect failure mapped by its socket, DNS or TLS code, as the transports map theirs, except
+ * the server refusing every protocol we offered by ALPN: that is no certificate problem and no
+ * retry will change it.
  */
 function connectError(error: unknown, origin: string): TransportError {
   const code = (error as { code?: unknown } | null)?.code;
@@ -50,87 +52,44 @@ function connectError(error: unknown, origin: string): TransportError {
       cause: error,
     });
   }
-  return toTransportError(error, "connect", origin);
+  return toSocketTransportError(error, "connect", origin);
 }
 
 /**
  * Opens the connection. Rejects with `signal.reason` when aborted, else with a `TransportError`
- * in the connect phase, mapped as `@nq/transport-h1` maps its own connect failures.
+ * in the connect phase (see {@link connectError}).
  */
 export function openConnection(options: OpenOptions): Promise<OpenedConnection> {
   return new Promise((resolve, reject) => {
     const { origin, tls, signal } = options;
-    const raw = origin.hostname;
-    const hostname = raw.startsWith("[") ? raw.slice(1, -1) : raw;
-    const port = Number(origin.port) || (origin.protocol === "https:" ? 443 : 80);
-    const common = {
-      host: hostname,
-      port,
-      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
-      ...(options.family === undefined ? {} : { family: options.family }),
-    };
-    const startedAt = performance.now();
-    let tcpConnectedAt = startedAt;
-    let socket: Socket;
-    if (tls === undefined) {
-      // Socket options reach the stream constructor; the typings do not list highWaterMark.
-      const connectOptions: NetConnectOpts & { highWaterMark: number } = {
-        ...common,
-        highWaterMark: 64 * 1024,
-      };
-      socket = netConnect(connectOptions);
-    } else {
-      const connectOptions: ConnectionOptions & { highWaterMark: number } = {
-        ...common,
-        // TLS records are at most 16 KiB; a larger buffer only delays back-pressure.
-        highWaterMark: 16 * 1024,
-        secureContext: tls.secureContext,
-        rejectUnauthorized: tls.rejectUnauthorized,
-        // SNI and the certificate check use the URL host; an IP literal gets no SNI (RFC 6066 §3).
-        ...(isIP(hostname) === 0 ? { servername: hostname } : {}),
-        ...(options.session === undefined ? {} : { session: options.session }),
-        ALPNProtocols: [...options.offer],
-      };
-      socket = tlsConnect(connectOptions);
-      socket.on("session", options.onSession);
-    }
-    let pending = true;
-    const finish = (error: unknown, protocol?: RoutedProtocol): void => {
-      if (!pending) return;
-      pending = false;
-      signal?.removeEventListener("abort", onAbort);
-      if (error !== null) {
-        socket.destroy();
-        reject(error === signal?.reason ? error : connectError(error, origin.origin));
-        return;
-      }
-      resolve({
-        socket,
-        protocol: protocol ?? "http/1.1",
-        establishedLatency: tcpConnectedAt - startedAt,
-        tlsHandshakeLatency: tls === undefined ? undefined : performance.now() - tcpConnectedAt,
-      });
-    };
-    const onAbort = (): void => finish(signal?.reason);
-    if (signal?.aborted) {
-      finish(signal.reason);
-      return;
-    }
-    signal?.addEventListener("abort", onAbort);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, TCP_KEEPALIVE_DELAY);
-    socket.once("connect", () => {
-      tcpConnectedAt = performance.now();
-      if (tls === undefined) finish(null);
-    });
-    if (tls !== undefined) {
-      socket.once("secureConnect", () => {
-        // No ALPN answer means HTTP/1.1 (RFC 7301 §3.2: the server may ignore the extension).
-        finish(null, (socket as TLSSocket).alpnProtocol === "h2" ? "h2" : "http/1.1");
-      });
-    }
-    // Stays attached: the transport adds its own once it owns the socket, and a late error in
-    // between (while the socket waits in the stash) must not be an unhandled 'error' event.
-    socket.on("error", finish);
+    const { hostname, port, servername } = originEndpoint(origin);
+    openSocket(
+      {
+        hostname,
+        port,
+        localAddress: options.localAddress,
+        family: options.family,
+        tls,
+        servername,
+        alpnProtocols: options.offer,
+        session: options.session,
+        onSession: options.onSession,
+        sizedReadBuffer: true,
+        signal,
+      },
+      (error, opened) => {
+        if (opened === undefined) {
+          reject(error === signal?.reason ? error : connectError(error, origin.origin));
+          return;
+        }
+        resolve({
+          socket: opened.socket,
+          // No ALPN answer means HTTP/1.1 (RFC 7301 §3.2: the server may ignore the extension).
+          protocol: opened.alpnProtocol === "h2" ? "h2" : "http/1.1",
+          establishedLatency: opened.establishedLatency,
+          tlsHandshakeLatency: opened.tlsHandshakeLatency,
+        });
+      },
+    );
   });
 }

@@ -7,7 +7,13 @@ import {
   TransportError,
   type TransportResponse,
 } from "@nq/models";
-import { resolveTLS, type TLSConnectSettings, tlsKey } from "@nq/transport-h1";
+import {
+  connectTimeoutError,
+  resolveTLS,
+  type TLSConnectSettings,
+  tlsKey,
+  transportClosedError,
+} from "@nq/transport-node";
 import type {
   RoutedProtocol,
   RoutedTransportFactory,
@@ -45,14 +51,6 @@ const MAX_KNOWN = 1_000;
 const MAX_TLS_SETTINGS = 32;
 // TLS sessions kept for resumption, one per origin and TLS settings.
 const MAX_TLS_SESSIONS = 100;
-
-function closedError(): TransportError {
-  return new TransportError("The transport is closed", {
-    kind: "closed",
-    phase: "connect",
-    retryable: false,
-  });
-}
 
 function protocolError(message: string): TransportError {
   return new TransportError(message, { kind: "protocol", phase: "connect", retryable: false });
@@ -94,13 +92,7 @@ function raceConnect<T>(promise: Promise<T>, options: SendOptions, origin: strin
     if (limit !== null) {
       timer = setTimeout(() => {
         settle();
-        reject(
-          new TransportError(`Connection to ${origin} timed out. (connect timeout=${limit} ms)`, {
-            kind: "timeout",
-            phase: "connect",
-            retryable: true,
-          }),
-        );
+        reject(connectTimeoutError(origin, limit));
       }, limit).unref();
     }
     signal?.addEventListener("abort", onAbort);
@@ -184,7 +176,7 @@ export class ProtocolRouter implements Transport {
    * origin is new. Rejects as the chosen transport does (a `TransportError`, or `signal.reason`).
    */
   send(request: PreparedRequest, options: SendOptions): Promise<TransportResponse> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(transportClosedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     let url: URL;
@@ -312,7 +304,7 @@ export class ProtocolRouter implements Transport {
         });
         if (this.#closed) {
           connection.socket.destroy();
-          throw closedError();
+          throw transportClosedError();
         }
         negotiation.entry = this.#stash.put(key, connection);
         setBounded(this.#known, key, connection.protocol, MAX_KNOWN);
@@ -374,7 +366,7 @@ export class ProtocolRouter implements Transport {
     return connection;
   }
 
-  // Built once per verify/cert settings, as @nq/transport-h1 builds one per pool: a CA bundle is
+  // Built once per verify/cert settings, as the transports build one per pool: a CA bundle is
   // parsed once, not on every handshake.
   #tlsFor(verify: SendOptions["verify"], cert: SendOptions["cert"]): TLSConnectSettings {
     const key = tlsKey(verify, cert);
@@ -389,7 +381,7 @@ export class ProtocolRouter implements Transport {
   // The connector each transport got: the negotiated socket when one waits for it, else a new
   // connection offering every enabled protocol again.
   async #connectFor(target: RouterConnectTarget): Promise<RouterConnectedSocket> {
-    if (this.#closed) throw closedError();
+    if (this.#closed) throw transportClosedError();
     const url = target.origin;
     const local = {
       localAddress: target.localAddress ?? this.#localAddress,
@@ -430,7 +422,7 @@ export class ProtocolRouter implements Transport {
   /** Graceful: refuses new requests, lets both transports finish in-flight work, then closes them. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#stopNegotiations(closedError());
+    this.#stopNegotiations(transportClosedError());
     await Promise.all([this.#http1?.close(), this.#http2?.close()]);
     this.#stash.clear();
   }
@@ -438,7 +430,7 @@ export class ProtocolRouter implements Transport {
   /** Abrupt: destroys both transports with `reason` and closes every negotiated socket. */
   async destroy(reason?: Error): Promise<void> {
     this.#closed = true;
-    this.#stopNegotiations(reason ?? closedError());
+    this.#stopNegotiations(reason ?? transportClosedError());
     await Promise.all([this.#http1?.destroy(reason), this.#http2?.destroy(reason)]);
     this.#stash.clear();
   }

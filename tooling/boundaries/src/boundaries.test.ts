@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { isBuiltin } from "node:module";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { workspaceAliases } from "../../vitest/workspace-aliases.js";
@@ -60,6 +61,32 @@ describe("@nq/session", () => {
   });
 });
 
+// A transport importing another one would tie their releases together; what they share lives in
+// @nq/transport-node. npm packages (undici) are left out of the bundle: only workspace imports count.
+const OTHER_TRANSPORT = /^@nq\/transport-(?!node$)/;
+const ANOTHER_TRANSPORT = "another transport: shared code belongs in @nq/transport-node";
+
+function transportImports(specifier: string): string | null {
+  if (OTHER_TRANSPORT.test(specifier)) return ANOTHER_TRANSPORT;
+  const local = specifier.startsWith(".") || isAbsolute(specifier) || specifier.startsWith("@nq/");
+  if (!local && !isBuiltin(specifier)) return "npm";
+  return null;
+}
+
+describe("the Node transports", () => {
+  it.each(["@nq/transport-node", "@nq/transport-h1", "@nq/transport-h2", "@nq/transport-router"])(
+    "%s imports no other transport, directly or through @nq/transport-node",
+    async (name) => {
+      const files = sourceFiles(name);
+      expect(files.length).toBeGreaterThan(0);
+      const violations = (await findViolations(files, { aliases, forbid: transportImports })).filter(
+        (v) => v.reason === ANOTHER_TRANSPORT,
+      );
+      expect(violations, describeViolations(violations)).toEqual([]);
+    },
+  );
+});
+
 describe("dependency direction of DESIGN.md", () => {
   it("holds for every workspace package's dependencies and peerDependencies", () => {
     const all = manifests();
@@ -93,6 +120,35 @@ describe("the checker itself", () => {
 
   it("accepts a module that keeps to web APIs", async () => {
     expect(await findViolations([join(fixtures, "portable.ts")])).toEqual([]);
+  });
+
+  it("lets the transports and the router build on @nq/transport-node, and it on @nq/models only", () => {
+    const violations = checkDependencyDirection([
+      { name: "@nq/models" },
+      {
+        name: "@nq/transport-node",
+        dependencies: { "@nq/models": "workspace:^", "@nq/transport-h1": "workspace:^" },
+      },
+      {
+        name: "@nq/transport-h1",
+        dependencies: { "@nq/models": "workspace:^", "@nq/transport-node": "workspace:^" },
+      },
+      {
+        name: "@nq/transport-h2",
+        dependencies: { "@nq/transport-node": "workspace:^", "@nq/transport-h1": "workspace:^" },
+      },
+      {
+        name: "@nq/transport-router",
+        dependencies: { "@nq/transport-node": "workspace:^", "@nq/transport-h1": "workspace:^" },
+        peerDependencies: { "@nq/transport-h2": "workspace:^" },
+      },
+    ]);
+    expect(violations.map((v) => [v.from, v.to])).toEqual([
+      ["@nq/transport-node", "@nq/transport-h1"],
+      ["@nq/transport-h2", "@nq/transport-h1"],
+      ["@nq/transport-router", "@nq/transport-h1"],
+      ["@nq/transport-router", "@nq/transport-h2"],
+    ]);
   });
 
   it("rejects a dependency against the direction, and a package with no rule", () => {

@@ -7,6 +7,11 @@ export interface Manifest {
 
 const PORTABLE_BASE = ["@nq/models"];
 
+// What every Node transport shares (content decoding, the body queue, TLS options, sockets and
+// connection info, error codes): the transports and the router build on it, and it builds on
+// @nq/models alone, so no transport ever depends on another.
+const NODE_TRANSPORT_BASE = ["@nq/models", "@nq/transport-node"];
+
 /**
  * The dependency direction of DESIGN.md: package (or name pattern) → the workspace
  * packages it may depend on at run time. `"*"` allows every workspace package.
@@ -15,12 +20,13 @@ export const ALLOWED_WORKSPACE_DEPENDENCIES: ReadonlyArray<readonly [RegExp, rea
   [/^@nq\/models$/, []],
   [/^@nq\/(cookies|auth|retry)$/, PORTABLE_BASE],
   [/^@nq\/session$/, ["@nq/models", "@nq/cookies", "@nq/auth", "@nq/retry"]],
-  // Not in DESIGN.md's arrows: the protocol router is handed its transports as factories and
-  // imports none, but verifies its TLS handshakes with @nq/transport-h1's exported TLS options so
-  // a routed connection is checked exactly as one h1 opens itself. Listed before the rule below,
-  // which would otherwise match it.
-  [/^@nq\/transport-router$/, ["@nq/models", "@nq/transport-h1"]],
-  [/^@nq\/transport-[\w-]+$/, PORTABLE_BASE],
+  // Not in DESIGN.md's arrows: the Node plumbing the transports share sits between them and
+  // @nq/models. Listed before the transport rule below, which would otherwise match it.
+  [/^@nq\/transport-node$/, PORTABLE_BASE],
+  // The transports, and the protocol router, which is handed its transports as factories and
+  // imports none: it verifies its TLS handshakes with @nq/transport-node's TLS options, as the
+  // transports verify theirs.
+  [/^@nq\/transport-[\w-]+$/, NODE_TRANSPORT_BASE],
   [/^niquests$/, "*"],
   // Not in DESIGN.md's arrows: the kit for transport authors builds on the Transport interface.
   [/^@nq\/testkit$/, "*"],

@@ -156,6 +156,9 @@ def request_kwargs(spec):
         # Spec timeouts are milliseconds, as nq takes them; Requests takes seconds.
         "timeout": timeout / 1000 if timeout is not None else None,
         "stream": bool(spec.get("stream")) or spec.get("read", "content") != "content",
+        # Per request, so that REQUESTS_CA_BUNDLE and friends never replace it: with trust_env on
+        # (the .netrc specs) Requests only consults them when verify is True or None.
+        "verify": spec.get("verify", True),
     }
 
 
@@ -200,7 +203,9 @@ def configure(session, settings):
         os.environ["NETRC"] = settings["netrc"]
         session.trust_env = settings.get("trustEnv", True)
     if "retries" in settings:
-        session.mount("http://", HTTPAdapter(max_retries=to_retry(settings["retries"])))
+        adapter = HTTPAdapter(max_retries=to_retry(settings["retries"]))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
 
 
 def set_cookie(session, cookie):

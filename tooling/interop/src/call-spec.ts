@@ -34,6 +34,11 @@ export interface CallSpec {
   readonly decodeJson?: boolean;
   /** Send through an explicit Session with these settings instead of the module function. */
   readonly session?: SessionSpec;
+  /**
+   * A CA file to trust for this call, given per request on both sides (`verify` in nq and in
+   * Requests), so that no CA bundle named by the environment takes part.
+   */
+  readonly verify?: string;
 }
 
 /** Credentials: a `[user, password]` pair means Basic, `{ digest }` an `HTTPDigestAuth`. */

@@ -229,6 +229,92 @@ describe("normalise", () => {
   });
 });
 
+describe("normalise with crossProtocol (nq over h2, Requests over HTTP/1.1)", () => {
+  const overH2 = observation({
+    httpVersion: 20,
+    reason: "I'm a Teapot",
+    statusCode: 418,
+    ok: false,
+    headers: [
+      ["content-type", "text/plain"],
+      ["server", "hypercorn-h2"],
+      ["content-length", "2"],
+    ],
+    raised: {
+      type: "HTTPError",
+      message: "418 Client Error: I'm a Teapot for url: https://127.0.0.1/x",
+      responseStatus: 418,
+    },
+  });
+  const overH1 = observation({
+    httpVersion: 11,
+    reason: "I'm a teapot",
+    statusCode: 418,
+    ok: false,
+    headers: [
+      ["content-length", "2"],
+      ["content-type", "text/plain"],
+      ["server", "hypercorn-h11"],
+      ["transfer-encoding", "chunked"],
+      ["connection", "keep-alive"],
+    ],
+    raised: {
+      type: "HTTPError",
+      message: "418 Client Error: I'm a teapot for url: https://127.0.0.1/x",
+      responseStatus: 418,
+    },
+  });
+
+  it("masks the version, the reason phrase, connection fields, field order and hypercorn's Server", () => {
+    const options = { crossProtocol: true };
+    expect(diff(normalise(overH2, options), normalise(overH1, options))).toEqual([]);
+    expect(normalise(overH2, options).response).toMatchObject({
+      httpVersion: MASKED.httpVersion,
+      reason: MASKED.reason,
+      raised: { message: `418 Client Error: ${MASKED.reason} for url: https://127.0.0.1/x` },
+      headers: [
+        ["content-length", "2"],
+        ["content-type", "text/plain"],
+        ["server", MASKED.hypercornServer],
+      ],
+    });
+  });
+
+  it("masks none of it otherwise", () => {
+    expect(diff(normalise(overH2), normalise(overH1))).toEqual(
+      expect.arrayContaining([
+        '$.response.reason: nq "I\'m a Teapot" ≠ requests "I\'m a teapot"',
+        "$.response.httpVersion: nq 20 ≠ requests 11",
+        "$.response.headers.length: nq 3 ≠ requests 5",
+      ]),
+    );
+  });
+
+  it("still compares the URL in an HTTPError message", () => {
+    const options = { crossProtocol: true };
+    const elsewhere = observation({
+      ...overH1.response!,
+      raised: {
+        type: "HTTPError",
+        message: "418 Client Error: x for url: https://127.0.0.1/y",
+        responseStatus: 418,
+      },
+    });
+    expect(diff(normalise(overH2, options), normalise(elsewhere, options))).toEqual([
+      `$.response.raised.message: nq "418 Client Error: ${MASKED.reason} for url: https://127.0.0.1/x" ≠ requests "418 Client Error: ${MASKED.reason} for url: https://127.0.0.1/y"`,
+    ]);
+  });
+
+  it("applies to the session's earlier calls too", () => {
+    const withBefore = (step: Observation): Observation => ({
+      ...step,
+      session: { cookies: {}, before: [{ ...step, id: "x before[0]" }] },
+    });
+    const options = { crossProtocol: true };
+    expect(diff(normalise(withBefore(overH2), options), normalise(withBefore(overH1), options))).toEqual([]);
+  });
+});
+
 function echoBody(userAgent: string): ResponseObservation["body"] {
   return {
     length: 1,

@@ -27,6 +27,10 @@ export const MASKED = {
   // httpbin draws a fresh Digest nonce and opaque for every challenge, and echoes the last
   // nonce a client used back in a cookie.
   digestNonce: "<digest nonce>",
+  // Cross-protocol passes: HTTP/2 for nq, HTTP/1.1 for Requests.
+  httpVersion: "<http version>",
+  reason: "<reason phrase>",
+  hypercornServer: "hypercorn-<protocol>",
 } as const;
 
 /** Masks the per-challenge random values of a Digest `WWW-Authenticate` (or its cookie). */
@@ -174,11 +178,66 @@ function normaliseResponse(response: ResponseObservation): ResponseObservation {
   };
 }
 
+/** Response fields that belong to one HTTP/1.1 connection (RFC 9113 §8.2.2, RFC 9110 §7.6.1). */
+const CONNECTION_SPECIFIC = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** The reason phrase inside Requests' HTTPError message: `404 Client Error: <reason> for url: …`. */
+const HTTP_ERROR_REASON = /^(\d{3} (?:Client|Server) Error: ).*?( for url: )/s;
+
+/**
+ * What differs between an HTTP/2 and an HTTP/1.1 exchange with the same server, whoever the
+ * client: masked only in a cross-protocol pass, where nq speaks h2 and Requests HTTP/1.1.
+ */
+function maskProtocolArtefacts(response: ResponseObservation): ResponseObservation {
+  const raised = response.raised;
+  return {
+    ...response,
+    // 20 vs 11: the point of the pass; asserted on nq's side by the harness instead.
+    httpVersion: MASKED.httpVersion as unknown as number,
+    // HTTP/2 has no reason phrase (RFC 9113 §8.3.2): nq reports Python's standard phrase,
+    // while over HTTP/1.1 the server writes its own (Go's "I'm a teapot" vs "I'm a Teapot").
+    reason: MASKED.reason,
+    raised:
+      raised?.type === "HTTPError"
+        ? { ...raised, message: raised.message.replace(HTTP_ERROR_REASON, `$1${MASKED.reason}$2`) }
+        : raised,
+    headers: response.headers
+      // Connection-specific fields exist only in HTTP/1.1 (RFC 9113 §8.2.2 forbids them in h2).
+      .filter(([name]) => !CONNECTION_SPECIFIC.has(name))
+      // Hypercorn writes the protocol into its Server field: hypercorn-h11, hypercorn-h2.
+      .map(([name, value]): [string, string] =>
+        name === "server"
+          ? [name, value.replace(/\bhypercorn-h(?:11|2|3)\b/, MASKED.hypercornServer)]
+          : [name, value],
+      )
+      // Field order carries no meaning between fields of different names (RFC 9110 §5.3), and
+      // servers order them differently per protocol (Go writes h1 fields sorted, and h2's
+      // content-length last): compared sorted by name. Same-name fields are already joined.
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+}
+
+/** How the two observations were made. */
+export interface NormaliseOptions {
+  /**
+   * nq spoke HTTP/2 and Requests HTTP/1.1 to the same server: mask the protocol artefacts
+   * (see {@link maskProtocolArtefacts}) on both sides.
+   */
+  readonly crossProtocol?: boolean;
+}
+
 /** Masks what legitimately differs between the two clients; see the README for each rule. */
-export function normalise(observation: Observation): Normalised {
+export function normalise(observation: Observation, options: NormaliseOptions = {}): Normalised {
+  const response = observation.response ? normaliseResponse(observation.response) : null;
   const normalised: Normalised = {
     id: observation.id,
-    response: observation.response ? normaliseResponse(observation.response) : null,
+    response: response && options.crossProtocol ? maskProtocolArtefacts(response) : response,
     error: normaliseError(observation.error),
   };
   const session = observation.session;
@@ -186,6 +245,9 @@ export function normalise(observation: Observation): Normalised {
   return {
     ...normalised,
     // The session's earlier calls are compared as the call itself is.
-    session: session && { cookies: maskCookieDict(session.cookies), before: session.before.map(normalise) },
+    session: session && {
+      cookies: maskCookieDict(session.cookies),
+      before: session.before.map((step) => normalise(step, options)),
+    },
   };
 }

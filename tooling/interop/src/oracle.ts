@@ -24,6 +24,7 @@ import type {
   ResponseObservation,
   SessionObservation,
 } from "./observation.js";
+import type { Pass } from "./passes.js";
 import { SYSTEM_PYTHON } from "./servers/httpbin.js";
 
 const ORACLE_SCRIPT = fileURLToPath(new URL("../oracle/requests_oracle.py", import.meta.url));
@@ -61,13 +62,46 @@ export async function askRequests(specs: readonly CallSpec[]): Promise<Observati
   return results;
 }
 
-/** A batch of specs whose oracle answers are fetched once, on first use, for the whole batch. */
+/** The spec with `verify` set on its call and on every call its session makes first. */
+function withVerify(spec: CallSpec, verify: string | undefined): CallSpec {
+  if (verify === undefined) return spec;
+  const before = spec.session?.before?.map((step) =>
+    "call" in step ? { call: { verify, ...step.call } } : step,
+  );
+  const session = spec.session && (before ? { ...spec.session, before } : spec.session);
+  return { verify, ...spec, ...(session ? { session } : {}) };
+}
+
+/**
+ * Asserts that nq served the response, and every hop of its history, over the pass's
+ * protocol (`httpVersion` and `connInfo.protocol`). A hop to another server (a redirect from
+ * caddy to gunicorn's plain http) is that server's business and is not checked.
+ */
+export function expectProtocol(pass: Pass, response: nq.Response): void {
+  const origins = new Set([new URL(pass.base).origin, new URL(pass.otherHost).origin]);
+  for (const r of [...response.history, response]) {
+    if (!origins.has(new URL(r.url).origin)) continue;
+    expect(
+      { url: r.url, httpVersion: r.httpVersion, protocol: r.connInfo?.protocol },
+      `nq's protocol for ${r.url} in the ${pass.name} pass`,
+    ).toEqual({ url: r.url, httpVersion: pass.httpVersion, protocol: pass.protocol });
+  }
+}
+
+/**
+ * A batch of specs whose oracle answers are fetched once, on first use, for the whole batch.
+ * Given a pass, every spec (and every call of its session) trusts the pass's CA on both
+ * sides, every nq response is checked to be of the pass's protocol, and the protocol
+ * artefacts are normalised when the two clients speak different protocols.
+ */
 export class OracleBatch {
   readonly #specs: Map<string, CallSpec>;
+  readonly #pass: Pass | undefined;
   #answers: Promise<Map<string, Observation>> | undefined;
 
-  constructor(specs: readonly CallSpec[]) {
-    this.#specs = new Map(specs.map((spec) => [spec.id, spec]));
+  constructor(specs: readonly CallSpec[], pass?: Pass) {
+    this.#pass = pass;
+    this.#specs = new Map(specs.map((spec) => [spec.id, withVerify(spec, pass?.verify)]));
     if (this.#specs.size !== specs.length) throw new Error("Spec ids in one batch must be unique");
   }
 
@@ -88,6 +122,13 @@ export class OracleBatch {
     return answer;
   }
 
+  /** Runs the spec through nq alone (a case without the oracle), checking the pass's protocol. */
+  async askNq(id: string): Promise<Observation> {
+    const mine = await askNq(this.spec(id));
+    if (this.#pass) for (const response of RESPONSES.get(mine) ?? []) expectProtocol(this.#pass, response);
+    return mine;
+  }
+
   /**
    * Runs the spec through nq and through Requests and asserts the normalised observations
    * are equal; `adjust` edits Requests' observation into nq's documented behaviour where
@@ -96,28 +137,34 @@ export class OracleBatch {
   async expectSame(id: string, adjust?: (expected: Draft<Normalised>) => void): Promise<Observation> {
     const spec = this.spec(id);
     const [mine, theirs] = await Promise.all([askNq(spec), this.requests(id)]);
-    dump(spec, mine, theirs);
-    const expected = structuredClone(normalise(theirs)) as Draft<Normalised>;
+    dump(spec, mine, theirs, this.#pass);
+    if (this.#pass) for (const response of RESPONSES.get(mine) ?? []) expectProtocol(this.#pass, response);
+    const options = { crossProtocol: this.#pass?.crossProtocol ?? false };
+    const expected = structuredClone(normalise(theirs, options)) as Draft<Normalised>;
     adjust?.(expected);
     const thrown = THROWN.get(mine);
     // The normalised error keeps only the class: show what nq threw in full, to find the bug.
     const detail = thrown
       ? `\nnq threw: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`
       : "";
-    expect(diff(normalise(mine), expected), `nq differs from Python Requests for ${id}${detail}`).toEqual([]);
+    expect(
+      diff(normalise(mine, options), expected),
+      `nq differs from Python Requests for ${id}${this.#pass ? ` (${this.#pass.name})` : ""}${detail}`,
+    ).toEqual([]);
     return mine;
   }
 }
 
 /**
  * With `NQ_INTEROP_DUMP=<dir>`, writes the spec and both raw observations of each case to
- * `<dir>/<id>.json`, to read what each client did when a comparison fails.
+ * `<dir>/<pass> <id>.json` (non-word characters as `_`), to read what each client did when a
+ * comparison fails.
  */
-function dump(spec: CallSpec, mine: Observation, theirs: Observation): void {
+function dump(spec: CallSpec, mine: Observation, theirs: Observation, pass: Pass | undefined): void {
   const dir = process.env.NQ_INTEROP_DUMP;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  const name = spec.id.replace(/[^\w.-]+/g, "_").slice(0, 120);
+  const name = `${pass ? `${pass.name} ` : ""}${spec.id}`.replace(/[^\w.-]+/g, "_").slice(0, 120);
   writeFileSync(
     join(dir, `${name}.json`),
     `${JSON.stringify({ spec, nq: mine, requests: theirs }, null, 2)}\n`,
@@ -133,6 +180,8 @@ export type Draft<T> = T extends readonly (infer U)[]
 
 /** What nq threw for an observation, kept for the failure message. */
 const THROWN = new WeakMap<Observation, unknown>();
+/** Every response nq returned (or carried in an error) for an observation, session steps included. */
+const RESPONSES = new WeakMap<Observation, nq.Response[]>();
 
 type NqOptions = NonNullable<Parameters<typeof nq.request>[2]>;
 
@@ -175,6 +224,7 @@ export function nqOptions(spec: StepCall): NqOptions {
   if (spec.allowRedirects !== undefined) options.allowRedirects = spec.allowRedirects;
   if (spec.timeout !== undefined) options.timeout = spec.timeout;
   if (spec.stream || (spec.read ?? "content") !== "content") options.stream = true;
+  if (spec.verify !== undefined) options.verify = spec.verify;
   return options as NqOptions;
 }
 
@@ -294,10 +344,14 @@ async function observeCall(
 ): Promise<Observation> {
   try {
     const response = await send();
-    return { id, response: await observeResponse(response, spec), error: null, session: null };
+    const observation = { id, response: await observeResponse(response, spec), error: null, session: null };
+    RESPONSES.set(observation, [response]);
+    return observation;
   } catch (error) {
     const observation: Observation = { id, response: null, error: observeError(error), session: null };
     THROWN.set(observation, error);
+    const carried = (error as { response?: unknown }).response;
+    RESPONSES.set(observation, carried instanceof nq.Response ? [carried] : []);
     return observation;
   }
 }
@@ -337,6 +391,10 @@ export async function askNq(spec: CallSpec): Promise<Observation> {
     const result: Observation = { ...observation, session: state };
     const thrown = THROWN.get(observation);
     if (thrown !== undefined) THROWN.set(result, thrown);
+    RESPONSES.set(
+      result,
+      [...before, observation].flatMap((o) => RESPONSES.get(o) ?? []),
+    );
     return result;
   } finally {
     await session.close();

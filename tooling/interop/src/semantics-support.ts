@@ -1,34 +1,44 @@
 /**
- * Shared by the `semantics-*` interop files: URLs on the httpbin of this run and readers of
- * what an observation or a response says.
+ * Shared by the `semantics-*` interop files: URLs on the server of a pass and readers of what
+ * an observation or a response says.
  */
-import * as nq from "niquests";
-import { expect, inject } from "vitest";
+import type * as nq from "niquests";
+import { expect } from "vitest";
 import type { Normalised } from "./normalise.js";
 import type { Observation } from "./observation.js";
 import type { Draft } from "./oracle.js";
+import type { Pass } from "./passes.js";
 
-/** The httpbin of this run, on 127.0.0.1. */
-export const base = inject("httpbinUrl");
-/** The same server under another host name: a redirect there goes to another host. */
-export const otherHost = base.replace("127.0.0.1", "localhost");
-
-/** `/redirect-to` on `from` (default this host), answering `status` with `Location: url`. */
-export function redirectTo(url: string, status = 302, from = base): string {
-  return `${from}/redirect-to?${new URLSearchParams({ url, status_code: String(status) })}`;
+/** URL builders on the httpbin of one pass. */
+export interface Urls {
+  /** The pass's httpbin on 127.0.0.1. */
+  readonly base: string;
+  /** The same server under another host name: a redirect there goes to another host. */
+  readonly otherHost: string;
+  /** `/redirect-to` on `from` (default this host), answering `status` with `Location: url`. */
+  redirectTo(url: string, status?: number, from?: string): string;
+  /** `/response-headers` answering with each `[name, value]` as a response header. */
+  responseHeaders(fields: ReadonlyArray<readonly [string, string]>, host?: string): string;
+  /** `/response-headers` setting each cookie with its own `Set-Cookie` field. */
+  setCookies(cookies: readonly string[], host?: string): string;
 }
 
-/** `/response-headers` answering with each `[name, value]` as a response header. */
-export function responseHeaders(fields: ReadonlyArray<readonly [string, string]>, host = base): string {
-  return `${host}/response-headers?${new URLSearchParams(fields.map(([n, v]) => [n, v]))}`;
-}
-
-/** `/response-headers` setting each cookie with its own `Set-Cookie` field. */
-export function setCookies(cookies: readonly string[], host = base): string {
-  return responseHeaders(
-    cookies.map((c) => ["Set-Cookie", c]),
-    host,
-  );
+/** The URL builders of a pass. */
+export function urls({ base, otherHost }: Pass): Urls {
+  const responseHeaders = (fields: ReadonlyArray<readonly [string, string]>, host = base): string =>
+    `${host}/response-headers?${new URLSearchParams(fields.map(([n, v]) => [n, v]))}`;
+  return {
+    base,
+    otherHost,
+    redirectTo: (url, status = 302, from = base) =>
+      `${from}/redirect-to?${new URLSearchParams({ url, status_code: String(status) })}`,
+    responseHeaders,
+    setCookies: (cookies, host = base) =>
+      responseHeaders(
+        cookies.map((c) => ["Set-Cookie", c]),
+        host,
+      ),
+  };
 }
 
 /** What httpbin echoed (`/get`, `/headers`, `/cookies`…) in an observation. */
@@ -75,9 +85,4 @@ export async function rejection(send: () => Promise<unknown>): Promise<unknown> 
     return error;
   }
   expect.fail("expected the call to reject");
-}
-
-/** A Session that reads nothing from this machine's environment, so every case is reproducible. */
-export function isolatedSession(options: nq.SessionOptions = {}): nq.Session {
-  return new nq.Session({ trustEnv: false, ...options });
 }

@@ -1,19 +1,13 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { request } from "node:http";
+import { INSTALL_HINT, type RunningServer, spawnServer, waitForLog, waitUntilAnswering } from "./process.js";
+
+export type { RunningServer } from "./process.js";
 
 /** Debian's gunicorn; its shebang is /usr/bin/python3, which is where python3-httpbin lives. */
 export const GUNICORN = "/usr/bin/gunicorn";
 /** Debian's interpreter: the `python3` first on PATH may be another one without httpbin or requests. */
 export const SYSTEM_PYTHON = "/usr/bin/python3";
-
-const INSTALL_HINT = "run `bash tooling/interop/install-servers.sh` (apt-get) first";
-
-/** A running server: its base URL (no trailing slash) and how to stop it. */
-export interface RunningServer {
-  readonly url: string;
-  stop(): Promise<void>;
-}
 
 /** Options of {@link startHttpbin}. */
 export interface HttpbinOptions {
@@ -26,17 +20,26 @@ export interface HttpbinOptions {
   readonly startTimeout?: number;
 }
 
-/** Throws, saying what to install, when gunicorn or python3-httpbin is missing. */
-export function assertHttpbinInstalled(): void {
-  if (!existsSync(GUNICORN) || !existsSync(SYSTEM_PYTHON)) {
-    throw new Error(`The interop suite needs gunicorn at ${GUNICORN}: ${INSTALL_HINT}`);
-  }
-  const probe = spawnSync(SYSTEM_PYTHON, ["-c", "import httpbin"], { encoding: "utf8" });
+/** Throws, saying what to install, when the system Python lacks one of `modules`. */
+export function assertPythonModules(modules: readonly string[], packages: string): void {
+  if (!existsSync(SYSTEM_PYTHON))
+    throw new Error(`The interop suite needs ${SYSTEM_PYTHON}: ${INSTALL_HINT}`);
+  const probe = spawnSync(SYSTEM_PYTHON, ["-c", modules.map((m) => `import ${m}`).join("; ")], {
+    encoding: "utf8",
+  });
   if (probe.status !== 0) {
     throw new Error(
-      `The interop suite needs python3-httpbin for ${SYSTEM_PYTHON}: ${INSTALL_HINT}\n${probe.stderr}`,
+      `The interop suite needs ${packages} for ${SYSTEM_PYTHON}: ${INSTALL_HINT}\n${probe.stderr}`,
     );
   }
+}
+
+/** Throws, saying what to install, when gunicorn or python3-httpbin is missing. */
+export function assertHttpbinInstalled(): void {
+  if (!existsSync(GUNICORN)) {
+    throw new Error(`The interop suite needs gunicorn at ${GUNICORN}: ${INSTALL_HINT}`);
+  }
+  assertPythonModules(["httpbin"], "python3-httpbin");
 }
 
 /**
@@ -47,100 +50,22 @@ export function assertHttpbinInstalled(): void {
 export async function startHttpbin(options: HttpbinOptions = {}): Promise<RunningServer> {
   assertHttpbinInstalled();
   const workers = options.workers ?? 8;
-  const child = spawn(
+  const timeout = options.startTimeout ?? 15_000;
+  const server = spawnServer(
     SYSTEM_PYTHON,
     [GUNICORN, "--bind", "127.0.0.1:0", "--workers", String(workers), "--log-level", "info", "httpbin:app"],
-    // Its own process group, so stop() reaches the workers too, not only the arbiter.
-    {
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-    },
+    { env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
   );
-  let log = "";
-  const collect = (chunk: Buffer): void => {
-    log += chunk.toString("utf8");
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-
-  // If the test run dies before its teardown (Ctrl-C, a crash), still take gunicorn down with it.
-  const onExit = (): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  };
-  process.once("exit", onExit);
-  const stop = async (): Promise<void> => {
-    process.off("exit", onExit);
-    await killGroup(child);
-  };
   try {
-    const port = await waitForPort(child, () => log, options.startTimeout ?? 15_000);
+    const [, port] = await waitForLog(server, /Listening at: http:\/\/127\.0\.0\.1:(\d+)/, timeout);
     const url = `http://127.0.0.1:${port}`;
-    await waitUntilAnswering(`${url}/get`, options.startTimeout ?? 15_000);
-    return { url, stop };
+    await waitUntilAnswering(`${url}/get`, timeout, { server });
+    return { url, stop: () => server.stop() };
   } catch (error) {
-    await stop();
-    throw new Error(`httpbin did not start: ${(error as Error).message}\n--- gunicorn log ---\n${log}`, {
-      cause: error,
-    });
+    await server.stop();
+    throw new Error(
+      `httpbin did not start: ${(error as Error).message}\n--- gunicorn log ---\n${server.log()}`,
+      { cause: error },
+    );
   }
-}
-
-function waitForPort(child: ChildProcess, log: () => string, timeout: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeout;
-    const timer = setInterval(() => {
-      const match = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(log());
-      if (match) {
-        clearInterval(timer);
-        resolve(Number(match[1]));
-      } else if (child.exitCode !== null || child.signalCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`gunicorn exited (${child.exitCode ?? child.signalCode})`));
-      } else if (Date.now() > deadline) {
-        clearInterval(timer);
-        reject(new Error(`gunicorn printed no listening address within ${timeout} ms`));
-      }
-    }, 50);
-  });
-}
-
-async function waitUntilAnswering(url: string, timeout: number): Promise<void> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const status = await new Promise<number>((resolve) => {
-      const req = request(url, { timeout: 1_000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on("error", () => resolve(0));
-      req.on("timeout", () => req.destroy());
-      req.end();
-    });
-    if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (name: NodeJS.Signals): void => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-  // Workers may outlive the arbiter by a moment; make sure none is left holding the port.
-  signal("SIGKILL");
 }

@@ -1,14 +1,16 @@
 /**
- * The response body as the HTTP/2 stream delivers it, handed to one consumer through a small
- * bounded queue.
+ * The response body as the network delivers it (undici's `onData`, an HTTP/2 stream's `data`
+ * events), handed to one consumer through a small bounded queue.
  *
- * Past the high-water mark the stream is paused: node:http2 then stops acknowledging the
- * stream's DATA (no WINDOW_UPDATE), so HTTP/2 flow control stops the server instead of our memory
- * growing. A small body that is complete when the consumer asks is handed out as
- * already-resolved promises — no Node stream on the consumer side, no timer.
+ * Past the high-water mark `push` returns false and the owner pauses its source: undici stops
+ * reading the socket; a paused node:http2 stream stops acknowledging its DATA (no
+ * WINDOW_UPDATE), so flow control stops the server instead of our memory growing. The source is
+ * resumed once the consumer has taken the queue below the low mark.
  *
- * The same design as `@nq/transport-h1`'s `src/response-body.ts` (duplicated, not imported: a
- * transport may depend on `@nq/models` only).
+ * The hot path is a small body that arrives in the same read as the head (undici calls
+ * `onHeaders`, `onData` and `onComplete` back to back): by the time the consumer asks, every
+ * chunk is queued and each `next()` is one already-resolved promise — no stream, no promise
+ * chain, no timer.
  */
 
 /** What the body tells the exchange that owns it. */
@@ -19,8 +21,9 @@ export interface BodyOwner {
   cancelBody(): void;
 }
 
-// Past this many queued bytes the stream is paused; it resumes once the consumer
-// has taken the queue below the low mark, so a fast consumer never sees the stream stall.
+// Past this many queued bytes the owner is told to pause its source (undici's socket, the HTTP/2
+// stream); it resumes once the consumer has taken the queue below the low mark, so a fast
+// consumer never sees the source stall.
 const HIGH_WATER_MARK = 64 * 1024;
 const LOW_WATER_MARK = 16 * 1024;
 
@@ -31,7 +34,7 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
-/** A bounded queue between the stream's `data` events and one async-iterating consumer. */
+/** A bounded queue between the network's chunks and one async-iterating consumer. */
 export class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   /** Bytes received from the network so far (what a Content-Length counts). */
   received = 0;
@@ -48,6 +51,7 @@ export class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   #settled = false;
   #waiter: Waiter | undefined;
 
+  /** `resume` restarts the source `push` asked to pause. */
   constructor(owner: BodyOwner, resume: () => void) {
     this.#owner = owner;
     this.#resume = resume;
@@ -58,7 +62,7 @@ export class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     return this.#ended || this.#failed || this.#discarding;
   }
 
-  /** Queues a chunk; false asks the caller to pause the stream until the consumer catches up. */
+  /** Queues a chunk; false asks the owner to pause its source until the consumer catches up. */
   push(chunk: Uint8Array): boolean {
     this.received += chunk.length;
     if (this.#discarding || this.#failed) return true;
@@ -102,8 +106,9 @@ export class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   }
 
   /**
-   * Stops delivering: queued data is dropped, later chunks are discarded as they arrive, and the
-   * consumer sees the end. The stream itself is reset by the owner.
+   * Stops delivering: queued data is dropped, later chunks are discarded as they arrive (so an
+   * HTTP/1.1 remainder can drain and the socket be reused; an HTTP/2 stream is reset by its
+   * owner instead), and the consumer sees the end.
    */
   discard(): void {
     if (this.#discarding) return;
@@ -133,10 +138,12 @@ export class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   #unpause(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    // May deliver buffered data synchronously, which can push, end or fail this body right here.
+    // May run undici's parser (or deliver an HTTP/2 stream's buffered data) synchronously, which
+    // can push, end or fail this body right here.
     this.#resume();
   }
 
+  /** The next chunk: at once when one is queued, else when the network delivers it. */
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#head < this.#chunks.length) {
       const chunk = this.#chunks[this.#head]!;
@@ -169,11 +176,13 @@ export class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     });
   }
 
+  /** The consumer stops early: the owner cancels the rest of the body. */
   return(): Promise<IteratorResult<Uint8Array>> {
     if (!this.#settled) this.#owner.cancelBody();
     return Promise.resolve(DONE);
   }
 
+  /** The queue is its own iterator: it can be iterated once. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -1,3 +1,10 @@
+/**
+ * `verify` and `cert` turned into what `tls.connect` takes, and keyed so requests with equal TLS
+ * settings share a pool.
+ *
+ * One copy for every Node transport and the protocol router, so a request is verified the same
+ * way whichever of them opens its connection.
+ */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createSecureContext, type SecureContext } from "node:tls";

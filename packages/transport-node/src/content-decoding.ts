@@ -7,9 +7,8 @@
  * a few chunks however large the decoded body, and a decompression bomb is caught while it is
  * still small.
  *
- * A copy of `@nq/transport-h1`'s `src/content-decoding.ts`, kept identical on purpose: a transport
- * may depend on `@nq/models` only (tooling/boundaries), and models, which must run without Node,
- * cannot hold node:zlib code. Change both together; both packages run the same unit tests.
+ * Shared by the HTTP/1.1 and HTTP/2 transports, so a body decodes, and a bomb fails, the same
+ * way whichever protocol carried it.
  */
 import type { Transform } from "node:stream";
 import {
@@ -22,7 +21,7 @@ import {
 } from "node:zlib";
 import { TransportError } from "@nq/models";
 
-/** A content coding this transport can remove. zstd is missing: Node 20's zlib has no zstd. */
+/** A content coding the transports can remove. zstd is missing: Node 20's zlib has no zstd. */
 export type ContentCoding = "gzip" | "deflate" | "br";
 
 /**

@@ -10,27 +10,35 @@ import type { ResponseBody } from "./response-body.js";
 
 /** What the response needs from the exchange behind it. */
 export interface ResponseOwner {
+  /** The consumer released the body: stop receiving it. */
   cancel(): void;
+  /** The trailers, once the body has ended (`undefined` when there are none). */
   trailers(): Promise<Headers | undefined>;
 }
 
 /** The parts of a response head, as the exchange read them. */
 export interface ResponseHead {
+  /** The final status code. */
   readonly statusCode: number;
+  /** The reason phrase: as sent over HTTP/1.1, the standard one for HTTP/2. */
   readonly reason: string;
+  /** The HTTP version the response came in. */
   readonly httpVersion: HttpVersion;
+  /** The response's header fields. */
   readonly headers: Headers;
+  /** The connection that served the response. */
   readonly connInfo: ConnectionInfo | undefined;
   /** The codings to undo for `body`, or `undefined` to hand the bytes out as received. */
   readonly codings: readonly ContentCoding[] | undefined;
+  /** The transport's `maxDecompressionRatio`, for {@link decodeBody}. */
   readonly maxDecompressionRatio: number;
 }
 
 class BodyView implements AsyncIterable<Uint8Array> {
-  readonly #response: HTTP2Response;
+  readonly #response: StreamingResponse;
   readonly #decoded: boolean;
 
-  constructor(response: HTTP2Response, decoded: boolean) {
+  constructor(response: StreamingResponse, decoded: boolean) {
     this.#response = response;
     this.#decoded = decoded;
   }
@@ -40,12 +48,20 @@ class BodyView implements AsyncIterable<Uint8Array> {
   }
 }
 
-/** A response head from an HTTP/2 stream with its body still streaming; `body` and `rawBody` share one stream. */
-export class HTTP2Response implements TransportResponse {
+/**
+ * A response head with its body still streaming, as both Node transports hand it out; `body` and
+ * `rawBody` share one stream.
+ */
+export class StreamingResponse implements TransportResponse {
+  /** The final status code. */
   readonly statusCode: number;
+  /** The reason phrase. */
   readonly reason: string;
+  /** The HTTP version the response came in. */
   readonly httpVersion: HttpVersion;
+  /** The response's header fields. */
   readonly headers: Headers;
+  /** The connection that served the response. */
   readonly connInfo: ConnectionInfo | undefined;
   readonly #owner: ResponseOwner;
   readonly #raw: ResponseBody;
@@ -80,6 +96,7 @@ export class HTTP2Response implements TransportResponse {
     return this.#rawBody;
   }
 
+  /** The trailers, once the body has been read to its end; `undefined` when there are none. */
   get trailers(): Promise<Headers | undefined> {
     return this.#owner.trailers();
   }
@@ -100,6 +117,7 @@ export class HTTP2Response implements TransportResponse {
     return this.#decoder;
   }
 
+  /** Releases the body unread; the exchange decides what becomes of the connection. */
   cancel(_reason?: unknown): void {
     void this.#decoder?.return?.().catch(() => {});
     this.#owner.cancel();
