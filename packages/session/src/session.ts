@@ -224,7 +224,11 @@ export class Session implements AsyncDisposable {
   readonly #environment: Environment;
   #mounts: [prefix: string, transport: Transport][] = [];
   readonly #state = new WeakMap<PreparedRequest, RequestState>();
-  readonly #inFlight = new Set<Promise<unknown>>();
+  // A count, not a Set of promises: a Set that churns once per request leaves V8 a chain of
+  // obsolete hash tables, each holding the last few responses, that the young-generation
+  // collector cannot free, which tripled the time spent collecting garbage.
+  #inFlight = 0;
+  readonly #gathered: (() => void)[] = [];
   // Read once per session, on first use: null when no file exists.
   #netrc: NetrcFile | null | undefined;
   // process.env reads cost a C++ call each; the environment is read once, on first use.
@@ -281,11 +285,15 @@ export class Session implements AsyncDisposable {
   /** Sends a request with this session's settings merged in; resolves with the final response. */
   request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
     const pending = this.#request(method, url, options);
-    this.#inFlight.add(pending);
-    const forget = () => this.#inFlight.delete(pending);
-    pending.then(forget, forget);
+    this.#inFlight++;
+    pending.then(this.#settled, this.#settled);
     return pending;
   }
+
+  readonly #settled = (): void => {
+    if (--this.#inFlight > 0) return;
+    for (const resolve of this.#gathered.splice(0)) resolve();
+  };
 
   async #request(method: string, url: string, options: RequestOptions): Promise<Response> {
     const init: RequestInit = {
@@ -736,7 +744,8 @@ export class Session implements AsyncDisposable {
 
   /** Waits for every request in flight on this session to settle. */
   async gather(): Promise<void> {
-    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    if (this.#inFlight === 0) return;
+    await new Promise<void>((resolve) => this.#gathered.push(resolve));
   }
 
   /** Closes every transport gracefully: in-flight exchanges finish, idle connections close. */

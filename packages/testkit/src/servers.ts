@@ -32,6 +32,8 @@ export interface FixtureServer extends AsyncDisposable {
   readonly openConnections: number;
   /** Resolves once no accepted connection is open, or rejects after `timeoutMs` (2 s by default). */
   waitForNoOpenConnections(timeoutMs?: number): Promise<void>;
+  /** Resolves once at most `count` accepted connections are open, or rejects after `timeoutMs` (2 s by default). */
+  waitForOpenConnections(count: number, timeoutMs?: number): Promise<void>;
   /** Stops listening and destroys every open socket, so no test waits on a keep-alive connection. */
   close(): Promise<void>;
 }
@@ -122,12 +124,12 @@ async function fixture(server: NetServer, scheme: "http" | "https"): Promise<Fix
   const origin = `${scheme}://${HOST}:${port}`;
   let closing: Promise<void> | undefined;
 
-  async function waitForNoOpenConnections(timeoutMs = 2_000): Promise<void> {
+  async function waitForOpenConnections(count: number, timeoutMs = 2_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (tracked.sockets.size > 0) {
+    while (tracked.sockets.size > count) {
       if (Date.now() > deadline) {
         throw new Error(
-          `${tracked.sockets.size} connection(s) to ${origin} still open after ${timeoutMs} ms`,
+          `${tracked.sockets.size} connection(s) to ${origin} still open after ${timeoutMs} ms, expected at most ${count}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -153,7 +155,8 @@ async function fixture(server: NetServer, scheme: "http" | "https"): Promise<Fix
     get openConnections() {
       return tracked.sockets.size;
     },
-    waitForNoOpenConnections,
+    waitForNoOpenConnections: (timeoutMs) => waitForOpenConnections(0, timeoutMs),
+    waitForOpenConnections,
     close,
     [Symbol.asyncDispose]: close,
   };

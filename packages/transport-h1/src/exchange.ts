@@ -415,8 +415,9 @@ export class Exchange implements ClientBoundHandler, BodyOwner, ResponseOwner, T
     if (this.#body === undefined) this.#reject(error);
     else this.#body.fail(error);
     if (state === QUEUED) {
-      // Still in undici's queue, which cannot be cancelled: onConnect will drop it. It no longer
-      // counts as waiting or as in flight.
+      // Waiting in the pool's queue, it leaves it; queued on a client that is connecting, which
+      // undici cannot cancel, onConnect will drop it. It no longer counts as waiting or in flight.
+      this.#pool.withdraw(this);
       this.#stopWaiting();
       this.#leavePool();
     } else if (!fromUndici) {

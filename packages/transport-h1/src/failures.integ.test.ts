@@ -39,7 +39,7 @@ async function oneBusySocket(firstBody: string) {
     if (requests === 1) release = () => res.end(firstBody);
     else res.end("later");
   });
-  const t = transport({ poolMaxsize: 1 });
+  const t = transport({ poolMaxsize: 1, poolBlock: true });
   const first = t.send(prepared(server.url), sendOptions());
   await sleep(20);
   return { server, t, first, release: () => release(), requests: () => requests };

@@ -1,12 +1,13 @@
 /**
- * One undici `Pool` per origin and TLS settings, with the bookkeeping undici does not do:
- * which socket served a request, when a connection attempt no longer has anyone waiting for it,
- * and when the pool is idle enough to close.
+ * The sockets of one origin and TLS settings, as undici `Client`s we pool ourselves: undici's
+ * `Pool` caps the sockets it opens, where urllib3 (and so niquests) opens more under load and
+ * keeps only `maxSockets` of them. The pool also knows which socket served a request, when a
+ * connection attempt no longer has anyone waiting for it, and when it is idle enough to close.
  */
 import { performance } from "node:perf_hooks";
 import type { TLSClientCert, TLSVerify } from "@nq/models";
 import { openSocket, originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
-import { type buildConnector, Client, type Dispatcher, errors, Pool } from "undici";
+import { type buildConnector, Client, type Dispatcher, errors } from "undici";
 import { SocketRecord } from "./connection-info.js";
 import type { HTTP1Connector } from "./connector.js";
 
@@ -21,7 +22,10 @@ export interface OriginPoolOptions {
   readonly cert: TLSClientCert | null | undefined;
   /** Opens the sockets instead of the pool, when set. */
   readonly connect: HTTP1Connector | undefined;
+  /** Idle sockets kept per origin; with `block`, also the most open at once. */
   readonly maxSockets: number;
+  /** Requests wait for a free socket instead of opening one past `maxSockets`. */
+  readonly block: boolean;
   readonly localAddress: string | undefined;
   readonly family: 4 | 6 | undefined;
   readonly maxHeaderSize: number | undefined;
@@ -33,57 +37,50 @@ export interface ClientBoundHandler extends Dispatcher.DispatchHandler {
   bindClient(client: OriginClient): void;
 }
 
-function isClientBound(handler: Dispatcher.DispatchHandler): handler is ClientBoundHandler {
-  return typeof (handler as Partial<ClientBoundHandler>).bindClient === "function";
-}
-
 /**
- * An undici `Client` (one socket) that tells the pool it is free as soon as our exchange on it
- * ends. undici's `Client` only reports itself free a tick after the response completes (it
- * waits for a `setImmediate` before reusing a socket), and its `Pool` opens a second socket for a
- * request sent in that window: ten sequential GETs made two connections. Counting our own
- * exchanges and emitting `drain` when the count drops to zero keeps them on one socket; undici
- * still waits its tick before writing, inside the client's own queue.
+ * An undici `Client` (one socket) that tells its pool it is free as soon as our exchange on it
+ * ends. undici's own `Client` reports itself free only a tick after the response completes, and
+ * a pool that trusted it would open a second socket for a request sent in that window.
  */
 export class OriginClient extends Client {
   /** The socket this client holds now, as the connector opened it. */
   socket: SocketRecord | undefined;
-  readonly #origin: URL;
-  #active = 0;
+  /** Set when connecting failed: the client is not given work again. */
+  failed = false;
+  readonly #onFree: (client: OriginClient) => void;
 
-  constructor(origin: URL, options: Client.Options) {
+  constructor(origin: URL, options: Client.Options, onFree: (client: OriginClient) => void) {
     super(origin, options);
-    this.#origin = origin;
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const bound = isClientBound(handler);
-    if (bound) {
-      this.#active++;
-      handler.bindClient(this);
-    }
-    super.dispatch(options, handler);
-    // The pool gives a client more work only while this says true: one exchange at a time.
-    return this.#active === 0;
+    this.#onFree = onFree;
   }
 
   /** Our exchange on this client is over (completed or failed): the client may take the next one. */
   release(): void {
-    this.#active--;
     // Deferred: `release` runs inside undici's callbacks, and the pool would dispatch into this
     // same client re-entrantly. The microtask is queued before the exchange resolves its
     // consumer, so a sequential caller's next request already finds the client free.
-    if (this.#active === 0) queueMicrotask(this.#drain);
+    queueMicrotask(this.#free);
   }
 
-  readonly #drain = (): void => {
-    // The pool's listener takes the client list as a second argument the typings leave out.
-    const emit = this.emit as (event: "drain", origin: URL, targets: readonly Dispatcher[]) => boolean;
-    if (this.#active === 0 && !this.closed && !this.destroyed) emit.call(this, "drain", this.#origin, [this]);
+  readonly #free = (): void => {
+    this.#onFree(this);
   };
+
+  /** Whether the client can take another exchange. */
+  get usable(): boolean {
+    return !this.failed && !this.closed && !this.destroyed;
+  }
 }
 
-/** The undici pool of one origin (and TLS settings), and what our exchanges do with it. */
+/**
+ * The clients of one origin (and TLS settings), one exchange at a time on each, and what our
+ * exchanges do with them.
+ *
+ * Sizing is urllib3's non-blocking pool, as niquests uses it: a request that finds no idle
+ * socket opens a new one, and at most `maxSockets` idle sockets are kept afterwards; the extra
+ * ones close as their exchange ends. With `block`, `maxSockets` caps the sockets open at once and
+ * further requests wait for one to free up.
+ */
 export class OriginPool {
   readonly origin: URL;
   /** The name sent as SNI and checked against the certificate: the URL host, none for an IP. */
@@ -97,16 +94,21 @@ export class OriginPool {
   /** Set by `destroy(reason)`: exchanges failing with this very error pass it through. */
   destroyReason: Error | undefined;
   #destroyed = false;
-  readonly #pool: Pool;
   readonly #options: OriginPoolOptions;
+  readonly #clientOptions: Client.Options;
   readonly #hostname: string;
   readonly #port: number;
+  readonly #clients = new Set<OriginClient>();
+  // Free clients, most recently used last: the warmest socket is taken first.
+  readonly #idle: OriginClient[] = [];
+  // Exchanges waiting for a client; only a blocking pool at its cap has any.
+  readonly #queue: { options: Dispatcher.DispatchOptions; handler: ClientBoundHandler }[] = [];
   // Attempts in progress: sockets being opened, or a connector's attempt (ended through its signal).
   readonly #connecting = new Set<{ destroy(error?: Error): unknown }>();
   #tlsSession: Buffer | undefined;
   #live = 0;
   #waiting = 0;
-  #idle: (() => void) | undefined;
+  #onIdle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: OriginPoolOptions) {
@@ -117,24 +119,12 @@ export class OriginPool {
     this.#port = endpoint.port;
     this.servername = endpoint.servername;
     this.dispatchServername = this.#hostname;
-    const clientOptions: Client.Options = {
+    this.#clientOptions = {
       pipelining: 1,
       allowH2: false,
       ...(options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize }),
       ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
     };
-    this.#pool = new Pool(options.origin, {
-      ...clientOptions,
-      connections: options.maxSockets,
-      factory: (origin, opts) => {
-        // Each client gets its own connector so the socket it opens can be recorded on it.
-        const client: OriginClient = new OriginClient(origin, {
-          ...(opts as Client.Options),
-          connect: (_target, callback) => this.#connect(client, callback),
-        });
-        return client;
-      },
-    });
   }
 
   /** True while the pool accepts work. */
@@ -142,26 +132,94 @@ export class OriginPool {
     return this.#closing === undefined && !this.#destroyed;
   }
 
+  /** Sockets this pool holds (connected, connecting, or idle awaiting reuse). */
+  get size(): number {
+    return this.#clients.size;
+  }
+
   /** Starts one exchange; it is counted until it reports {@link OriginPool.exchangeDone}. */
   dispatch(options: Dispatcher.DispatchOptions, handler: ClientBoundHandler): void {
     this.#live++;
     this.#waiting++;
-    this.#pool.dispatch(options, handler);
+    const client = this.#takeIdle() ?? this.#newClient();
+    if (client === undefined) this.#queue.push({ options, handler });
+    else this.#run(client, options, handler);
+  }
+
+  /** Takes an exchange that gave up out of the queue, if it is still there. */
+  withdraw(handler: ClientBoundHandler): void {
+    const index = this.#queue.findIndex((entry) => entry.handler === handler);
+    if (index >= 0) this.#queue.splice(index, 1);
+  }
+
+  #run(client: OriginClient, options: Dispatcher.DispatchOptions, handler: ClientBoundHandler): void {
+    handler.bindClient(client);
+    client.dispatch(options, handler);
+  }
+
+  #takeIdle(): OriginClient | undefined {
+    for (;;) {
+      const client = this.#idle.pop();
+      if (client === undefined || client.usable) return client;
+      this.#forget(client);
+    }
+  }
+
+  #newClient(): OriginClient | undefined {
+    if (this.#options.block && this.#clients.size >= this.#options.maxSockets) return undefined;
+    const client: OriginClient = new OriginClient(
+      this.origin,
+      { ...this.#clientOptions, connect: (_target, callback) => this.#connect(client, callback) },
+      this.#clientFree,
+    );
+    client.on("connectionError", () => {
+      // undici would reconnect on the next dispatch; a pool does better with a fresh client.
+      client.failed = true;
+    });
+    this.#clients.add(client);
+    return client;
+  }
+
+  readonly #clientFree = (client: OriginClient): void => {
+    if (client.usable) {
+      // A closing pool still serves what waits: close() waits for every exchange to end.
+      const next = this.#queue.shift();
+      if (next !== undefined) {
+        this.#run(client, next.options, next.handler);
+        return;
+      }
+      if (this.open && this.#idle.length < this.#options.maxSockets) {
+        this.#idle.push(client);
+        return;
+      }
+    }
+    this.#forget(client);
+  };
+
+  #forget(client: OriginClient): void {
+    if (!this.#clients.delete(client)) return;
+    if (!client.closed && !client.destroyed) client.close().catch(() => undefined);
+    // A blocking pool at its cap has room again for a waiting exchange.
+    const next = this.#queue.length > 0 ? this.#newClient() : undefined;
+    if (next !== undefined) {
+      const entry = this.#queue.shift()!;
+      this.#run(next, entry.options, entry.handler);
+    }
   }
 
   /** The exchange stopped waiting for a socket: it got one, failed, or gave up. */
   stoppedWaiting(): void {
     this.#waiting--;
     // Nobody left waiting: a connection still being opened (a black-holed SYN, a silent TLS
-    // server) would only leak until the OS gives up. undici cannot cancel a queued request, so
-    // end the attempt here; the requests it errors are ones that already gave up.
+    // server) would only leak until the OS gives up. undici cannot cancel a request queued on a
+    // client, so end the attempt here; the requests it errors are ones that already gave up.
     if (this.#waiting === 0 && this.#connecting.size > 0) this.#abandonConnects();
   }
 
   /** The exchange no longer uses a socket of this pool. */
   exchangeDone(): void {
     this.#live--;
-    if (this.#live === 0 && this.#idle !== undefined) this.#idle();
+    if (this.#live === 0 && this.#onIdle !== undefined) this.#onIdle();
   }
 
   #abandonConnects(): void {
@@ -279,7 +337,7 @@ export class OriginPool {
     this.#closing ??= (async () => {
       if (this.#live > 0) {
         await new Promise<void>((resolve) => {
-          this.#idle = resolve;
+          this.#onIdle = resolve;
         });
       }
       await this.#shutdown(null);
@@ -295,9 +353,14 @@ export class OriginPool {
   }
 
   async #shutdown(reason: Error | null): Promise<void> {
-    // Requests left in undici's queues here are ones that already gave up (timed out or
-    // aborted while waiting): destroy drops them; close would wait for them forever.
+    // Requests left queued here are ones that already gave up (timed out or aborted while
+    // waiting), or are failed now: destroy drops them; close would wait for them forever.
     for (const attempt of this.#connecting) attempt.destroy(reason ?? new errors.ClientDestroyedError());
-    await this.#pool.destroy(reason);
+    const error = reason ?? new errors.ClientDestroyedError();
+    for (const { handler } of this.#queue.splice(0)) handler.onError?.(error);
+    const clients = [...this.#clients];
+    this.#clients.clear();
+    this.#idle.length = 0;
+    await Promise.all(clients.map((client) => client.destroy(reason)));
   }
 }

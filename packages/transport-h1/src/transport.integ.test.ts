@@ -315,7 +315,7 @@ describe("HTTP1Transport: pools", () => {
     expect(post.connInfo?.reused).toBe(true);
   });
 
-  it("opens at most poolMaxsize sockets to one origin; other requests wait", async () => {
+  it("opens more sockets than poolMaxsize under load and keeps poolMaxsize of them, as urllib3", async () => {
     let inFlight = 0;
     let peak = 0;
     const server = await serve((_req, res) => {
@@ -327,6 +327,34 @@ describe("HTTP1Transport: pools", () => {
       }, 40);
     });
     const t = transport({ poolMaxsize: 4 });
+    const send = async (i: number) => {
+      const response = await t.send(prepared(`${server.origin}/${i}`), sendOptions());
+      return (await readAll(response.body)).toString();
+    };
+    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)));
+    expect(bodies).toEqual(Array.from({ length: 20 }, () => "slow"));
+    // Nobody waited for a socket: all twenty were served at once, each on its own.
+    expect(peak).toBe(20);
+    expect(server.connections).toBe(20);
+    // The extra sixteen close as their exchange ends; four stay for reuse.
+    await server.waitForOpenConnections(4);
+    const again = await Promise.all(Array.from({ length: 4 }, (_, i) => send(i)));
+    expect(again).toEqual(["slow", "slow", "slow", "slow"]);
+    expect(server.connections).toBe(20);
+  });
+
+  it("with poolBlock opens at most poolMaxsize sockets to one origin; other requests wait", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const server = await serve((_req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.end("slow");
+      }, 40);
+    });
+    const t = transport({ poolMaxsize: 4, poolBlock: true });
     const bodies = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
         const response = await t.send(prepared(`${server.origin}/${i}`), sendOptions());
@@ -337,6 +365,22 @@ describe("HTTP1Transport: pools", () => {
     expect(server.connections).toBeLessThanOrEqual(4);
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak).toBeGreaterThan(1);
+  });
+
+  it("with poolBlock, close() still serves the requests waiting for a socket", async () => {
+    const server = await serve((_req, res) => setTimeout(() => res.end("queued"), 20));
+    const t = transport({ poolMaxsize: 1, poolBlock: true });
+    const sends = Array.from({ length: 3 }, (_, i) =>
+      t
+        .send(prepared(`${server.origin}/${i}`), sendOptions())
+        .then(async (r) => (await readAll(r.body)).toString()),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const closed = t.close();
+    expect(await Promise.all(sends)).toEqual(["queued", "queued", "queued"]);
+    await closed;
+    expect(server.connections).toBe(1);
+    await server.waitForNoOpenConnections();
   });
 
   it("keeps poolConnections origin pools and closes the least recently used one", async () => {

@@ -28,8 +28,16 @@ export interface HTTP1TransportOptions {
    * recently used one is closed gracefully. Default 10, as urllib3's `num_pools`.
    */
   readonly poolConnections?: number | undefined;
-  /** Most sockets open at once to one origin; further requests wait for a free one. Default 10. */
+  /**
+   * Most idle sockets kept per origin for reuse. Under more load, extra sockets open and close
+   * after their request, as urllib3's pool does with `block=False`. Default 10.
+   */
   readonly poolMaxsize?: number | undefined;
+  /**
+   * Makes `poolMaxsize` a cap on sockets open at once to one origin: further requests wait for a
+   * free one, and the wait counts against the connect timeout (urllib3's `block=True`). Default false.
+   */
+  readonly poolBlock?: boolean | undefined;
   /** The local IP address to connect from (niquests' `source_address`). */
   readonly localAddress?: string | undefined;
   /** Resolve and connect over IPv4 only (4) or IPv6 only (6); default both. */
@@ -60,6 +68,7 @@ export class HTTP1Transport implements Transport {
   readonly protocols: readonly Protocol[] = ["http/1.1"];
   readonly #pools: PoolRegistry<OriginPool>;
   readonly #poolMaxsize: number;
+  readonly #poolBlock: boolean;
   readonly #localAddress: string | undefined;
   readonly #family: 4 | 6 | undefined;
   readonly #maxHeaderSize: number | undefined;
@@ -74,6 +83,7 @@ export class HTTP1Transport implements Transport {
   constructor(options: HTTP1TransportOptions = {}) {
     this.#pools = new PoolRegistry(positiveInteger("poolConnections", options.poolConnections, 10));
     this.#poolMaxsize = positiveInteger("poolMaxsize", options.poolMaxsize, 10);
+    this.#poolBlock = options.poolBlock ?? false;
     this.#localAddress = checkLocalAddress(options.localAddress);
     this.#family = checkFamily(options.family);
     this.#maxHeaderSize =
@@ -158,6 +168,7 @@ export class HTTP1Transport implements Transport {
           cert: options.cert,
           connect: this.#connect,
           maxSockets: this.#poolMaxsize,
+          block: this.#poolBlock,
           localAddress: this.#localAddress,
           family: this.#family,
           maxHeaderSize: this.#maxHeaderSize,

@@ -103,6 +103,8 @@ export class H2Exchange implements PooledExchange, BodyOwner, ResponseOwner, Tim
   readonly #options: SendOptions;
   readonly #settings: ExchangeSettings;
   readonly #url: URL;
+  /** @internal The pool's bookkeeping slot (see LiveSet). */
+  liveSlot = -1;
   #state: State = QUEUED;
   #headers: OutgoingHttpHeaders | undefined;
   #connection: H2Connection | undefined;

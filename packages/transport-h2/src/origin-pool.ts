@@ -7,7 +7,7 @@
  * for a stream to end. A request that waits counts against its connect timeout.
  */
 import type { TLSClientCert, TLSVerify, TransportError } from "@nq/models";
-import { originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
+import { LiveSet, type LiveSetMember, originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
 import {
   ASSUMED_MAX_STREAMS,
   type ConnectionOwner,
@@ -23,7 +23,7 @@ import {
 } from "./connector.js";
 
 /** A request as the pool sees it: something that waits for a stream, then runs on one. */
-export interface PooledExchange {
+export interface PooledExchange extends LiveSetMember {
   /** Starts the exchange's stream on `connection`, whose slot the pool has already taken. */
   attach(connection: H2Connection): void;
   /** Fails the waiting exchange: its connection could not be opened, or the pool was destroyed. */
@@ -65,7 +65,7 @@ export class OriginPool implements ConnectionOwner {
   #queue: (PooledExchange | undefined)[] = [];
   #queueHead = 0;
   #waiting = 0;
-  readonly #live = new Set<PooledExchange>();
+  readonly #live = new LiveSet<PooledExchange>();
   #scheduling = false;
   #idle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -293,6 +293,6 @@ export class OriginPool implements ConnectionOwner {
     for (let exchange = this.#dequeue(); exchange !== undefined; exchange = this.#dequeue());
     this.#connections.length = 0;
     await Promise.all([...this.#open].map((connection) => connection.destroy()));
-    for (const exchange of [...this.#live]) exchange.destroyed(reason);
+    for (const exchange of this.#live.snapshot()) exchange.destroyed(reason);
   }
 }

@@ -46,6 +46,7 @@ export {
   totalTimeoutError,
 } from "./exchange-errors.js";
 export { type ExchangeTimer, ExchangeTimers, type TimedExchange } from "./exchange-timers.js";
+export { LiveSet, type LiveSetMember } from "./live-set.js";
 export {
   type OpenedSocket,
   type OpenSocketCallback,
