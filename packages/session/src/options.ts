@@ -75,7 +75,7 @@ export interface TransportSettings {
   readonly protocols: readonly Protocol[];
   /** How many origins keep a connection pool. */
   readonly poolConnections: number;
-  /** How many connections each origin may hold. */
+  /** How many idle connections each origin keeps for reuse (HTTP/1.1 opens more under load, as urllib3). */
   readonly poolMaxsize: number;
   /** Address family to connect with: 4, 6, or either. */
   readonly family: 4 | 6 | undefined;
@@ -124,7 +124,10 @@ export interface SessionOptions {
   readonly disableIpv6?: boolean | undefined;
   /** How many origins keep a connection pool (default 10). */
   readonly poolConnections?: number | undefined;
-  /** How many connections each origin may hold (default 10). */
+  /**
+   * How many idle connections each origin keeps for reuse (default 10); under more concurrent
+   * HTTP/1.1 requests, extra connections open and close after use, as niquests' pools never block.
+   */
   readonly poolMaxsize?: number | undefined;
   /** How long (ms) idle HTTP/2 connections are kept alive with PINGs (default 600 000; `null` disables). */
   readonly keepaliveDelay?: number | null | undefined;

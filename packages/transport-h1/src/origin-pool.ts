@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { TLSClientCert, TLSVerify } from "@nq/models";
-import { openSocket, originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
+import { LiveSet, openSocket, originEndpoint, type TLSConnectSettings } from "@nq/transport-node";
 import { type buildConnector, Client, type Dispatcher, errors } from "undici";
 import { SocketRecord } from "./connection-info.js";
 import type { HTTP1Connector } from "./connector.js";
@@ -47,6 +47,8 @@ export class OriginClient extends Client {
   socket: SocketRecord | undefined;
   /** Set when connecting failed: the client is not given work again. */
   failed = false;
+  /** @internal The pool's bookkeeping slot (see LiveSet). */
+  liveSlot = -1;
   readonly #onFree: (client: OriginClient) => void;
 
   constructor(origin: URL, options: Client.Options, onFree: (client: OriginClient) => void) {
@@ -98,7 +100,8 @@ export class OriginPool {
   readonly #clientOptions: Client.Options;
   readonly #hostname: string;
   readonly #port: number;
-  readonly #clients = new Set<OriginClient>();
+  // Not a Set: sockets come and go with load, and see LiveSet for what a churning Set costs.
+  #clients = new LiveSet<OriginClient>();
   // Free clients, most recently used last: the warmest socket is taken first.
   readonly #idle: OriginClient[] = [];
   // Exchanges waiting for a client; only a blocking pool at its cap has any.
@@ -358,8 +361,8 @@ export class OriginPool {
     for (const attempt of this.#connecting) attempt.destroy(reason ?? new errors.ClientDestroyedError());
     const error = reason ?? new errors.ClientDestroyedError();
     for (const { handler } of this.#queue.splice(0)) handler.onError?.(error);
-    const clients = [...this.#clients];
-    this.#clients.clear();
+    const clients = this.#clients.snapshot();
+    this.#clients = new LiveSet();
     this.#idle.length = 0;
     await Promise.all(clients.map((client) => client.destroy(reason)));
   }
