@@ -8,8 +8,8 @@
  */
 
 /**
- * The QUIC v1 building blocks: packet protection, headers, frames, transport parameters and
- * the TLS 1.3 key schedule (no connection yet).
+ * The QUIC v1 building blocks: packet protection, headers, frames, transport parameters, the
+ * TLS 1.3 client handshake, loss recovery and congestion control, and streams (no connection yet).
  *
  * @alpha
  */

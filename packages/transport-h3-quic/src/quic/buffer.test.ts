@@ -2,16 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BufferReader, BufferWriter } from "./buffer.js";
 import { QuicError, TransportErrorCode } from "./errors.js";
 import { fromHex, toHex } from "./test-support/hex.js";
-
-function thrown(fn: () => unknown): QuicError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof QuicError) return error;
-    throw error;
-  }
-  throw new Error("did not throw");
-}
+import { thrownQuicError } from "./test-support/thrown.js";
 
 describe("BufferReader", () => {
   it("reads fixed-width integers big-endian", () => {
@@ -26,17 +17,17 @@ describe("BufferReader", () => {
   });
 
   it("throws a QuicError with the chosen code on a short read, never anything else", () => {
-    const frameError = thrown(() => new BufferReader(fromHex("00")).readUint16());
+    const frameError = thrownQuicError(() => new BufferReader(fromHex("00")).readUint16());
     expect(frameError.code).toBe(TransportErrorCode.FRAME_ENCODING_ERROR);
-    const paramError = thrown(() =>
+    const paramError = thrownQuicError(() =>
       new BufferReader(fromHex("40"), 0, 1, {
         errorCode: TransportErrorCode.TRANSPORT_PARAMETER_ERROR,
       }).readVarint(),
     );
     expect(paramError.code).toBe(TransportErrorCode.TRANSPORT_PARAMETER_ERROR);
-    expect(thrown(() => new BufferReader(fromHex("05 0102")).readVarintPrefixedBytes()).message).toMatch(
-      /truncated/,
-    );
+    expect(
+      thrownQuicError(() => new BufferReader(fromHex("05 0102")).readVarintPrefixedBytes()).message,
+    ).toMatch(/truncated/);
   });
 
   it("stays inside its range even when the bytes go further", () => {
@@ -61,14 +52,15 @@ describe("BufferReader", () => {
     );
     const above = fromHex("c020000000000000"); // 2^53
     expect(
-      thrown(() => new BufferReader(above).readSafeVarint(TransportErrorCode.FLOW_CONTROL_ERROR)).code,
+      thrownQuicError(() => new BufferReader(above).readSafeVarint(TransportErrorCode.FLOW_CONTROL_ERROR))
+        .code,
     ).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
     expect(new BufferReader(above).readVarintBigInt()).toBe(2n ** 53n);
   });
 
   it("carries the frame type into its errors", () => {
     const r = new BufferReader(new Uint8Array(0), 0, 0, { frameType: 0x06 });
-    expect(thrown(() => r.readVarint()).frameType).toBe(0x06);
+    expect(thrownQuicError(() => r.readVarint()).frameType).toBe(0x06);
   });
 });
 

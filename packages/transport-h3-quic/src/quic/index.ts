@@ -1,18 +1,25 @@
 /**
- * QUIC version 1 (RFC 8999, 9000, 9001) in TypeScript on `node:crypto`: the layers below a
+ * QUIC version 1 (RFC 8999, 9000, 9001, 9002) in TypeScript on `node:crypto`: the layers below a
  * connection. This entry point is the module's whole public surface, so the folder can become
  * its own package without changing importers.
  *
- * What is here: variable-length integers and a byte cursor; HKDF and HKDF-Expand-Label; Initial
- * secrets; AEAD packet protection and header protection for the three TLS 1.3 suites; packet
- * number encoding; long, short, Retry and Version Negotiation headers and coalesced packets;
- * the Retry integrity tag; the TLS 1.3 key schedule and transcript hash; every QUIC v1 frame;
- * transport parameters. What is not here yet: the handshake, the connection, recovery,
- * streams and the UDP socket.
+ * What is here. Packets: variable-length integers and a byte cursor; HKDF and
+ * HKDF-Expand-Label; Initial secrets; AEAD packet protection and header protection for the three
+ * TLS 1.3 suites; packet number encoding; long, short, Retry and Version Negotiation headers and
+ * coalesced packets; the Retry integrity tag; every QUIC v1 frame; transport parameters. TLS 1.3
+ * for QUIC: alerts, handshake messages, X25519 and P-256 key shares, the key schedule and
+ * transcript hash, the I/O-free client handshake `TlsClientHandshake`, the server's certificate
+ * chain (`verifyServerCertificateChain`, `TrustStore`, `certificateVerifier`) and its
+ * CertificateVerify. Recovery (RFC 9002): ACK tracking with ack delay, RTT estimation, loss
+ * detection and PTO, NewReno and a pacer. Streams: stream IDs, reassembly, send buffers,
+ * connection and stream flow control with window auto-tuning, and stream limits.
+ *
+ * What is not here yet: the connection that drives these (packet number spaces, key discard,
+ * Retry and Version Negotiation handling, idle timeout, CONNECTION_CLOSE), the UDP socket,
+ * HTTP/3 and QPACK, 0-RTT and resumption, client certificates, ECN and CUBIC.
  *
  * @packageDocumentation
  */
-
 export { BufferReader, type BufferReaderOptions, BufferWriter } from "./buffer.js";
 export { aeadOpen, aeadSeal, packetNonce } from "./crypto/aead.js";
 export {
@@ -151,6 +158,171 @@ export {
   verifyRetryIntegrity,
 } from "./packet/retry.js";
 export {
+  type CongestionController,
+  type CongestionPacket,
+  initialWindow,
+  LOSS_REDUCTION_FACTOR,
+  MIN_MAX_DATAGRAM_SIZE,
+  minimumWindow,
+  NewReno,
+  type NewRenoOptions,
+} from "./recovery/congestion-control.js";
+export {
+  type AckOutcome,
+  LossDetection,
+  type LossDetectionOptions,
+  type LossDetectionTimeout,
+  PACKET_THRESHOLD,
+  type SentPacket,
+  TIME_THRESHOLD,
+} from "./recovery/loss-detection.js";
+export {
+  PACING_GAIN,
+  Pacer,
+  type PacerOptions,
+} from "./recovery/pacer.js";
+export {
+  PACKET_NUMBER_SPACES,
+  type PacketNumberSpace,
+} from "./recovery/packet-number-space.js";
+export {
+  AckTracker,
+  type AckTrackerOptions,
+  DEFAULT_MAX_ACK_RANGES,
+  decodeAckDelay,
+  type EcnCodepoint,
+  encodeAckDelay,
+} from "./recovery/received-packets.js";
+export {
+  GRANULARITY,
+  INITIAL_RTT,
+  PERSISTENT_CONGESTION_THRESHOLD,
+  RttEstimator,
+  type RttEstimatorOptions,
+} from "./recovery/rtt-estimator.js";
+export {
+  ReceiveWindow,
+  type ReceiveWindowOptions,
+  SendCredit,
+} from "./streams/flow-control.js";
+export {
+  type OffsetRange,
+  RangeSet,
+} from "./streams/range-set.js";
+export {
+  ReceiveBuffer,
+  type ReceiveBufferOptions,
+} from "./streams/receive-buffer.js";
+export {
+  type OutgoingStreamData,
+  SendBuffer,
+} from "./streams/send-buffer.js";
+export {
+  isBidirectionalStream,
+  type StreamRole,
+  streamId,
+  streamIndex,
+  streamInitiator,
+} from "./streams/stream-id.js";
+export {
+  StreamLimits,
+  type StreamLimitsOptions,
+} from "./streams/stream-limits.js";
+export {
+  TlsAlert,
+  TlsAlertError,
+  tlsAlertName,
+} from "./tls/alert.js";
+export {
+  certificateVerifier,
+  type ServerCertificateOptions,
+  TrustStore,
+  verifyServerCertificateChain,
+} from "./tls/certificate-verifier.js";
+export {
+  certificateVerifyContent,
+  DEFAULT_SIGNATURE_SCHEMES,
+  isCertificateVerifyScheme,
+  verifyCertificateVerifySignature,
+} from "./tls/certificate-verify.js";
+export {
+  type EncryptionLevel,
+  type HandshakeOutput,
+  type LevelTrafficSecrets,
+  TlsClientHandshake,
+  type TlsClientOptions,
+  type TlsSessionTicket,
+} from "./tls/client-handshake.js";
+export {
+  type CertificateEntry,
+  type CertificateMessage,
+  type CertificateRequest,
+  type CertificateVerify,
+  type ClientHello,
+  DEFAULT_MAX_HANDSHAKE_MESSAGE_LENGTH,
+  decodeAlpnProtocols,
+  decodeAlpnSelected,
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeCertificateVerify,
+  decodeClientHello,
+  decodeCookie,
+  decodeEarlyDataIndication,
+  decodeEncryptedExtensions,
+  decodeFinished,
+  decodeKeyShareClientHello,
+  decodeKeyShareHelloRetryRequest,
+  decodeKeyShareServerHello,
+  decodeKeyUpdate,
+  decodeNewSessionTicket,
+  decodePskKeyExchangeModes,
+  decodeServerHello,
+  decodeServerName,
+  decodeSignatureAlgorithms,
+  decodeSupportedGroups,
+  decodeSupportedVersionsClientHello,
+  decodeSupportedVersionsServerHello,
+  type EncryptedExtensions,
+  ExtensionType,
+  encodeAlpnExtension,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeClientHello,
+  encodeCookieExtension,
+  encodeEarlyDataIndication,
+  encodeEncryptedExtensions,
+  encodeFinished,
+  encodeHandshakeMessage,
+  encodeKeyShareClientHelloExtension,
+  encodeKeyShareHelloRetryRequestExtension,
+  encodeKeyShareServerHelloExtension,
+  encodeNewSessionTicket,
+  encodePskKeyExchangeModesExtension,
+  encodeQuicTransportParametersExtension,
+  encodeServerHello,
+  encodeServerNameExtension,
+  encodeSignatureAlgorithmsExtension,
+  encodeSupportedGroupsExtension,
+  encodeSupportedVersionsClientHelloExtension,
+  encodeSupportedVersionsServerHelloExtension,
+  findExtension,
+  type HandshakeMessage,
+  HandshakeReader,
+  HandshakeType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  isHelloRetryRequest,
+  type KeyShareEntry,
+  NamedGroup,
+  type NewSessionTicket,
+  PskKeyExchangeMode,
+  type ServerHello,
+  SignatureScheme,
+  TLS_LEGACY_VERSION,
+  TLS13_VERSION,
+  type TlsExtension,
+} from "./tls/handshake-messages.js";
+export {
   computeEarlySecret,
   computeHandshakeSecret,
   computeMasterSecret,
@@ -163,6 +335,14 @@ export {
   type TrafficSecrets,
   TranscriptHash,
 } from "./tls/key-schedule.js";
+export {
+  type EphemeralKeyShare,
+  generateKeyShare,
+  type KeyExchangeGroup,
+  keyExchangeGroupByCode,
+  keyShareFromPrivateKey,
+  namedGroupCode,
+} from "./tls/key-share.js";
 export {
   encodeVarint,
   MAX_VARINT,

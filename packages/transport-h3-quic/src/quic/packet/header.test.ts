@@ -3,6 +3,7 @@ import { deriveInitialKeys } from "../crypto/initial-secrets.js";
 import { QuicError, TransportErrorCode } from "../errors.js";
 import { fromHex, toHex } from "../test-support/hex.js";
 import { A2, A3, A5, DCID } from "../test-support/rfc9001-vectors.js";
+import { thrownQuicError } from "../test-support/thrown.js";
 import {
   parseDatagram,
   parsePacket,
@@ -11,16 +12,6 @@ import {
   serializeVersionNegotiation,
 } from "./header.js";
 import { protectPacket, unprotectPacket } from "./packet-protection.js";
-
-function parseError(fn: () => unknown): QuicError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof QuicError) return error;
-    throw error;
-  }
-  throw new Error("did not throw");
-}
 
 describe("long headers (RFC 9000 §17.2)", () => {
   it("parses the protected A.2 client Initial", () => {
@@ -87,14 +78,14 @@ describe("long headers (RFC 9000 §17.2)", () => {
   it("drops version 1 packets with the fixed bit clear or a connection ID over 20 bytes", () => {
     const packet = fromHex(A2.packet);
     packet[0]! &= ~0x40;
-    expect(parseError(() => parsePacket(packet, 0, 8)).code).toBe(TransportErrorCode.PROTOCOL_VIOLATION);
+    expect(thrownQuicError(() => parsePacket(packet, 0, 8)).code).toBe(TransportErrorCode.PROTOCOL_VIOLATION);
     const long = fromHex(`c000000001 15 ${"11".repeat(21)} 00 00 01 00`);
-    expect(parseError(() => parsePacket(long, 0, 8)).message).toMatch(/exceeds 20/);
+    expect(thrownQuicError(() => parsePacket(long, 0, 8)).message).toMatch(/exceeds 20/);
   });
 
   it("drops a packet whose Length runs past the datagram", () => {
     const truncated = fromHex(A2.packet).subarray(0, 1199);
-    expect(parseError(() => parsePacket(truncated, 0, 8)).message).toMatch(/runs past/);
+    expect(thrownQuicError(() => parsePacket(truncated, 0, 8)).message).toMatch(/runs past/);
   });
 
   it("keeps only the invariant fields of an unknown version (RFC 8999 §5.1)", () => {
@@ -125,11 +116,11 @@ describe("short headers (RFC 9000 §17.3)", () => {
   });
 
   it("drops a short header with the fixed bit clear or no room for a packet number", () => {
-    expect(parseError(() => parsePacket(fromHex("00 0102"), 0, 2)).code).toBe(
+    expect(thrownQuicError(() => parsePacket(fromHex("00 0102"), 0, 2)).code).toBe(
       TransportErrorCode.PROTOCOL_VIOLATION,
     );
-    expect(parseError(() => parsePacket(fromHex("40 0102"), 0, 2)).message).toMatch(/packet number/);
-    expect(parseError(() => parsePacket(fromHex("40 01"), 0, 2)).message).toMatch(/truncated/);
+    expect(thrownQuicError(() => parsePacket(fromHex("40 0102"), 0, 2)).message).toMatch(/packet number/);
+    expect(thrownQuicError(() => parsePacket(fromHex("40 01"), 0, 2)).message).toMatch(/truncated/);
   });
 });
 
@@ -151,8 +142,10 @@ describe("Version Negotiation (RFC 9000 §17.2.1)", () => {
   });
 
   it("drops a version list that is empty or not whole versions", () => {
-    expect(parseError(() => parsePacket(fromHex("80 00000000 00 00"), 0, 0)).message).toMatch(/version list/);
-    expect(parseError(() => parsePacket(fromHex("80 00000000 00 00 000001"), 0, 0)).message).toMatch(
+    expect(thrownQuicError(() => parsePacket(fromHex("80 00000000 00 00"), 0, 0)).message).toMatch(
+      /version list/,
+    );
+    expect(thrownQuicError(() => parsePacket(fromHex("80 00000000 00 00 000001"), 0, 0)).message).toMatch(
       /version list/,
     );
   });

@@ -93,6 +93,20 @@ export const messages = {
       14 00 00 20 a8 ec 43 6d 67 76 34 ae 52 5a c1 fc eb e1 1a 03 9e c1
       76 94 fa c6 e9 85 27 b6 42 f2 ed d5 ce 61`,
   },
+  /** Sent by the server after the handshake, under the application traffic keys. */
+  newSessionTicket: {
+    length: 205,
+    hex: `
+      04 00 00 c9 00 00 00 1e fa d6 aa c5 02 00 00 00 b2 2c 03 5d 82 93 59
+      ee 5f f7 af 4e c9 00 00 00 00 26 2a 64 94 dc 48 6d 2c 8a 34 cb 33 fa
+      90 bf 1b 00 70 ad 3c 49 88 83 c9 36 7c 09 a2 be 78 5a bc 55 cd 22 60
+      97 a3 a9 82 11 72 83 f8 2a 03 a1 43 ef d3 ff 5d d3 6d 64 e8 61 be 7f
+      d6 1d 28 27 db 27 9c ce 14 50 77 d4 54 a3 66 4d 4e 6d a4 d2 9e e0 37
+      25 a6 a4 da fc d0 fc 67 d2 ae a7 05 29 51 3e 3d a2 67 7f a5 90 6c 5b
+      3f 7d 8f 92 f2 28 bd a4 0d da 72 14 70 f9 fb f2 97 b5 ae a6 17 64 6f
+      ac 5c 03 27 2e 97 07 27 c6 21 a7 91 41 ef 5f 7d e6 50 5e 5b fb c3 88
+      e9 33 43 69 40 93 93 4a e4 d3 57 00 08 00 2a 00 04 00 00 04 00`,
+  },
 } as const;
 
 /** The secrets and hashes the trace prints, in the order the key schedule makes them. */
@@ -114,6 +128,8 @@ export const secrets = {
   exporterMaster: "fe22f881176eda18eb8f44529e6792c5 0c9a3f89452f68d8ae311b4309d3cf50",
   clientFinishedHash: "209145a96ee8e2a122ff810047cc9526 84658d6049e86429426db87c54ad143d",
   resumptionMaster: "7df235f2031d2a051287d02b0241b0bf daf86cc856231f2d5aba46c434ec196c",
+  /** The PSK of the NewSessionTicket: "resumption" expanded from res master with the ticket's nonce 00 00. */
+  ticketPsk: "4ecd0eb6ec3b4d87f5d6028f922ca4c5 851a277fd41311c9e62d2c9492e1c4f3",
   /** The info RFC 8448 prints for the "c hs traffic" expansion (54 octets). */
   clientHandshakeTrafficInfo: `
     00 20 12 74 6c 73 31 33 20 63 20 68 73 20 74 72 61 66 66 69 63 20
