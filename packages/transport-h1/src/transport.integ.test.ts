@@ -315,7 +315,8 @@ describe("HTTP1Transport: pools", () => {
     expect(post.connInfo?.reused).toBe(true);
   });
 
-  it("opens more sockets than poolMaxsize under load and keeps poolMaxsize of them, as urllib3", async () => {
+  /** A server that answers "slow" after 40 ms and records the most requests it held at once. */
+  async function slowServer() {
     let inFlight = 0;
     let peak = 0;
     const server = await serve((_req, res) => {
@@ -326,45 +327,39 @@ describe("HTTP1Transport: pools", () => {
         res.end("slow");
       }, 40);
     });
+    return { server, peak: () => peak };
+  }
+
+  /** Sends `count` GETs to distinct paths at once and returns their bodies. */
+  async function getAll(t: HTTP1Transport, origin: string, count: number): Promise<string[]> {
+    return Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const response = await t.send(prepared(`${origin}/${i}`), sendOptions());
+        return (await readAll(response.body)).toString();
+      }),
+    );
+  }
+
+  it("opens more sockets than poolMaxsize under load and keeps poolMaxsize of them, as urllib3", async () => {
+    const { server, peak } = await slowServer();
     const t = transport({ poolMaxsize: 4 });
-    const send = async (i: number) => {
-      const response = await t.send(prepared(`${server.origin}/${i}`), sendOptions());
-      return (await readAll(response.body)).toString();
-    };
-    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)));
-    expect(bodies).toEqual(Array.from({ length: 20 }, () => "slow"));
+    expect(await getAll(t, server.origin, 20)).toEqual(Array.from({ length: 20 }, () => "slow"));
     // Nobody waited for a socket: all twenty were served at once, each on its own.
-    expect(peak).toBe(20);
+    expect(peak()).toBe(20);
     expect(server.connections).toBe(20);
     // The extra sixteen close as their exchange ends; four stay for reuse.
     await server.waitForOpenConnections(4);
-    const again = await Promise.all(Array.from({ length: 4 }, (_, i) => send(i)));
-    expect(again).toEqual(["slow", "slow", "slow", "slow"]);
+    expect(await getAll(t, server.origin, 4)).toEqual(["slow", "slow", "slow", "slow"]);
     expect(server.connections).toBe(20);
   });
 
   it("with poolBlock opens at most poolMaxsize sockets to one origin; other requests wait", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const server = await serve((_req, res) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.end("slow");
-      }, 40);
-    });
+    const { server, peak } = await slowServer();
     const t = transport({ poolMaxsize: 4, poolBlock: true });
-    const bodies = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
-        const response = await t.send(prepared(`${server.origin}/${i}`), sendOptions());
-        return (await readAll(response.body)).toString();
-      }),
-    );
-    expect(bodies).toEqual(Array.from({ length: 20 }, () => "slow"));
+    expect(await getAll(t, server.origin, 20)).toEqual(Array.from({ length: 20 }, () => "slow"));
     expect(server.connections).toBeLessThanOrEqual(4);
-    expect(peak).toBeLessThanOrEqual(4);
-    expect(peak).toBeGreaterThan(1);
+    expect(peak()).toBeLessThanOrEqual(4);
+    expect(peak()).toBeGreaterThan(1);
   });
 
   it("with poolBlock, close() still serves the requests waiting for a socket", async () => {
