@@ -29,6 +29,20 @@ describe("ExchangeTimers", () => {
     expect(fired).toEqual([]);
   });
 
+  it("restarts a running connect timer instead of arming a second one", () => {
+    const { fired, timers } = setup({ connect: 100 });
+    timers.startConnect();
+    vi.advanceTimersByTime(60);
+    timers.startConnect();
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(99);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual(["connect"]);
+    vi.advanceTimersByTime(1_000);
+    expect(fired).toEqual(["connect"]);
+  });
+
   it("fires connect and total at their limits, once each", () => {
     const { fired, timers } = setup({ connect: 100, total: 300 });
     timers.startConnect();

@@ -42,8 +42,12 @@ export class ExchangeTimers {
     this.#timeout = timeout;
   }
 
-  /** Starts the connect timer, when there is a connect limit. */
+  /**
+   * Starts the connect timer, when there is a connect limit; a running one starts over (an
+   * exchange requeued after its connection went away waits a full connect window again).
+   */
   startConnect(): void {
+    this.stopConnect();
     const limit = this.#timeout.connect;
     if (limit !== null) this.#connect = setTimeout(onConnect, limit, this).unref();
   }
