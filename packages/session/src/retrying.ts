@@ -40,22 +40,32 @@ function hasRetryAfter(response: Response): boolean {
  * budget runs out a status raises `RetryError` (unless `raiseOnStatus` is off, which returns the
  * last response) and an error raises its own niquests exception, as Requests does.
  */
-export async function withRetries(
+export function withRetries(
   request: PreparedRequest,
   retry: RetryConfiguration,
   replayable: boolean,
   signal: AbortSignal | undefined,
   attempt: () => Promise<Response>,
 ): Promise<Response> {
-  const method = request.method;
-  // With no budget and no forced status nothing can be retried: one attempt, errors mapped.
+  // With no budget and no forced status nothing can be retried: one attempt, errors mapped,
+  // without the async loop's extra promise (the default configuration takes this path).
   if (retry.total === 0 && retry.statusForcelist.size === 0) {
-    try {
-      return await attempt();
-    } catch (error) {
+    return attempt().catch((error: unknown) => {
       throw requestExceptionFrom(error, request);
-    }
+    });
   }
+  return retryLoop(request, retry, replayable, signal, attempt);
+}
+
+async function retryLoop(
+  request: PreparedRequest,
+  initial: RetryConfiguration,
+  replayable: boolean,
+  signal: AbortSignal | undefined,
+  attempt: () => Promise<Response>,
+): Promise<Response> {
+  const method = request.method;
+  let retry = initial;
   for (;;) {
     let response: Response;
     try {

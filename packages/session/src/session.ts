@@ -284,7 +284,13 @@ export class Session implements AsyncDisposable {
 
   /** Sends a request with this session's settings merged in; resolves with the final response. */
   request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
-    const pending = this.#request(method, url, options);
+    let pending: Promise<Response>;
+    try {
+      pending = this.#request(method, url, options);
+    } catch (error) {
+      // A request that cannot even be prepared (no scheme, bad URL) still rejects, never throws.
+      pending = Promise.reject(error);
+    }
     this.#inFlight++;
     pending.then(this.#settled, this.#settled);
     return pending;
@@ -295,7 +301,9 @@ export class Session implements AsyncDisposable {
     for (const resolve of this.#gathered.splice(0)) resolve();
   };
 
-  async #request(method: string, url: string, options: RequestOptions): Promise<Response> {
+  // Not async: `send` already is, and one more async layer per request is one more promise and
+  // microtask hop on the path every request takes.
+  #request(method: string, url: string, options: RequestOptions): Promise<Response> {
     const init: RequestInit = {
       method: method.toUpperCase(),
       url,
@@ -538,12 +546,15 @@ export class Session implements AsyncDisposable {
    * One hop of a call, through the auth flow when there is one: the flow may send more than one
    * request (a Digest challenge and its answer); each earlier response joins the last one's history.
    */
-  async #hop(
+  #hop(request: PreparedRequest, call: CallContext, auth: Authenticator | undefined): Promise<Response> {
+    return auth ? this.#authenticatedHop(request, call, auth) : this.#attempt(request, call);
+  }
+
+  async #authenticatedHop(
     request: PreparedRequest,
     call: CallContext,
-    auth: Authenticator | undefined,
+    auth: Authenticator,
   ): Promise<Response> {
-    if (!auth) return this.#attempt(request, call);
     const state = this.#state.get(request);
     const flow = auth.authFlow(request);
     let step = await flow.next();
@@ -585,7 +596,8 @@ export class Session implements AsyncDisposable {
     const proxy = this.#proxyFor(request.url, call.proxies);
     // Proxy credentials are for a proxy only: without one they would reach the origin server.
     if (proxy === undefined) request.headers.delete("proxy-authorization");
-    const early: Promise<unknown>[] = [];
+    // Only requests with an earlyResponse or onUpload hook have anything to wait for here.
+    let early: Promise<unknown>[] | undefined;
     const { earlyResponse, onUpload } = request.hooks;
     const options: SendOptions = {
       timeout: call.timeout,
@@ -596,7 +608,7 @@ export class Session implements AsyncDisposable {
       onInformational: earlyResponse
         ? (statusCode, headers) => {
             const informational = new Response({ request, statusCode, headers, body: null });
-            early.push(Promise.resolve(dispatchHook(earlyResponse, informational)));
+            (early ??= []).push(Promise.resolve(dispatchHook(earlyResponse, informational)));
           }
         : undefined,
       onUploadProgress: onUpload
@@ -610,14 +622,14 @@ export class Session implements AsyncDisposable {
             const done = Promise.resolve(dispatchHook(onUpload, request));
             // Progress can outlive the head (the server answered early): a late failure must not go unhandled.
             done.catch(() => undefined);
-            early.push(done);
+            (early ??= []).push(done);
           }
         : undefined,
     };
     const started = performance.now();
     const sent: TransportResponse = await transport.send(request, options);
     const elapsed = performance.now() - started;
-    if (early.length) await Promise.all(early);
+    if (early !== undefined) await Promise.all(early);
     request.connInfo = sent.connInfo;
     return Response.fromTransport(sent, request, {
       elapsed,
