@@ -1,6 +1,6 @@
 /**
- * QUIC version 1 (RFC 8999, 9000, 9001, 9002) in TypeScript on `node:crypto`: the layers below a
- * connection. This entry point is the module's whole public surface, so the folder can become
+ * QUIC version 1 (RFC 8999, 9000, 9001, 9002) in TypeScript on `node:crypto` and `node:dgram`: a
+ * client connection and the layers below it. This entry point is the module's whole public surface, so the folder can become
  * its own package without changing importers.
  *
  * What is here. Packets: variable-length integers and a byte cursor; HKDF and
@@ -14,13 +14,32 @@
  * detection and PTO, NewReno and a pacer. Streams: stream IDs, reassembly, send buffers,
  * connection and stream flow control with window auto-tuning, and stream limits.
  *
- * What is not here yet: the connection that drives these (packet number spaces, key discard,
- * Retry and Version Negotiation handling, idle timeout, CONNECTION_CLOSE), the UDP socket,
- * HTTP/3 and QPACK, 0-RTT and resumption, client certificates, ECN and CUBIC.
+ * The connection: `QuicClientConnection`, an I/O-free client (packet number spaces, coalescing,
+ * key discard and key update, Retry and Version Negotiation, stateless reset, idle timeout,
+ * CONNECTION_CLOSE, flow control and streams), and `connectQuic`, its edge on one `node:dgram`
+ * socket with streams as async iterables.
+ *
+ * What is not here yet: HTTP/3 and QPACK, 0-RTT and resumption, connection migration and PMTU
+ * discovery, client certificates, ECN and CUBIC.
  *
  * @packageDocumentation
  */
 export { BufferReader, type BufferReaderOptions, BufferWriter } from "./buffer.js";
+export {
+  DEFAULT_CLIENT_TRANSPORT_PARAMETERS,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  QuicClientConnection,
+  type QuicClientConnectionOptions,
+} from "./connection/client-connection.js";
+export {
+  type QuicCloseInfo,
+  QuicConnectionError,
+  type QuicConnectionErrorKind,
+  type QuicConnectionEvent,
+  type QuicConnectionState,
+  type QuicConnectionStats,
+  VERSION_NEGOTIATION_ERROR,
+} from "./connection/connection-events.js";
 export { aeadOpen, aeadSeal, packetNonce } from "./crypto/aead.js";
 export {
   CIPHER_SUITES,
@@ -343,6 +362,9 @@ export {
   keyShareFromPrivateKey,
   namedGroupCode,
 } from "./tls/key-share.js";
+export { type ConnectQuicOptions, connectQuic } from "./udp/connect-quic.js";
+export { QuicSession } from "./udp/quic-session.js";
+export { type QuicStream, QuicStreamError } from "./udp/quic-stream.js";
 export {
   encodeVarint,
   MAX_VARINT,
