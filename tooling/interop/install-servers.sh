@@ -12,6 +12,8 @@ PACKAGES=(
   h2o               # apps/bench: the loopback server the benchmark measures clients against
   caddy             # HTTPS reverse proxy (h1, h2, h3; Go net/http, quic-go) in front of httpbin
   python3-hypercorn # the second HTTP/2 stack (python-h2): serves httpbin itself over TLS
+  ngtcp2-server     # gtlsserver: the second HTTP/3 stack (ngtcp2, nghttp3, GnuTLS); Retry and loss on demand
+  ngtcp2-client     # gtlsclient: the reference HTTP/3 client that self-checks the QUIC servers
 )
 
 missing=()

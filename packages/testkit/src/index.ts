@@ -47,3 +47,11 @@ export {
   startRawServer,
   startStallingTlsServer,
 } from "./servers.js";
+export {
+  type ImpairmentCounts,
+  type ImpairmentDirection,
+  type ImpairmentOptions,
+  seededRandom,
+  UdpImpairmentShim,
+  type UdpImpairmentShimOptions,
+} from "./udp-impairment-shim.js";

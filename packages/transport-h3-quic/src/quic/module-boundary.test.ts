@@ -13,9 +13,9 @@ function sources(dir: string): string[] {
   });
 }
 
-// Test helpers may also use fast-check, and node:dgram for the UDP impairment shim; they are
-// excluded from the build, so they never reach the module's importers.
-const TEST_SUPPORT_EXTRAS = new Set(["fast-check", "node:dgram"]);
+// Test helpers may also use fast-check and @nq/testkit (the PKI and the UDP impairment shim);
+// they are excluded from the build, so they never reach the module's importers.
+const TEST_SUPPORT_EXTRAS = new Set(["fast-check", "@nq/testkit"]);
 // The UDP edge is the one place that does I/O: sockets, name resolution and timers. Everything
 // below it stays free of them, so the connection can be driven by a test clock.
 const UDP_EXTRAS = new Set(["node:dgram", "node:dns", "node:timers"]);
@@ -48,12 +48,13 @@ describe("src/quic stays a self-contained module", () => {
     expect(checked).toBeGreaterThan(30);
   });
 
-  it("allows node:dgram and fast-check in test-support only", () => {
+  it("allows @nq/testkit and fast-check in test-support only", () => {
     const at = (path: string) => join(root, ...path.split("/"));
-    expect(isAllowed(at("test-support/udp-impairment-shim.ts"), "node:dgram")).toBe(true);
+    expect(isAllowed(at("test-support/quic-network.ts"), "@nq/testkit")).toBe(true);
     expect(isAllowed(at("test-support/arbitraries.ts"), "fast-check")).toBe(true);
-    expect(isAllowed(at("streams/send-buffer.ts"), "node:dgram")).toBe(false);
-    expect(isAllowed(at("test-support-like/shim.ts"), "node:dgram")).toBe(false);
+    expect(isAllowed(at("test-support/quic-network.ts"), "node:dgram")).toBe(false);
+    expect(isAllowed(at("streams/send-buffer.ts"), "@nq/testkit")).toBe(false);
+    expect(isAllowed(at("test-support-like/shim.ts"), "@nq/testkit")).toBe(false);
     expect(isAllowed(at("packet/header.ts"), "fast-check")).toBe(false);
     expect(isAllowed(at("test-support/hex.ts"), "node:net")).toBe(false);
     expect(isAllowed(at("test-support/hex.ts"), "../../h3/frame.js")).toBe(false);

@@ -5,6 +5,7 @@ import {
   freeTcpAndUdpPort,
   INSTALL_HINT,
   type RunningServer,
+  type ServerProcess,
   spawnServer,
   waitUntilAnswering,
 } from "./process.js";
@@ -74,8 +75,32 @@ export function assertCaddyInstalled(): void {
  * start; when another process takes it first, caddy fails to bind and a new port is tried.
  */
 export async function startCaddy(options: CaddyOptions): Promise<RunningCaddy> {
+  const ca = readFileSync(options.pki.ca, "utf8");
+  return runCaddy({
+    dir: options.dir,
+    caddyfile: (port) => caddyfile(port, options),
+    ready: (url, server) => waitUntilAnswering(`${url}/get`, options.startTimeout ?? 15_000, { ca, server }),
+  });
+}
+
+/** How {@link runCaddy} configures one caddy and knows it is ready. */
+export interface CaddyRun {
+  /** A scratch folder of this run: the Caddyfile, caddy's storage and HOME, its logs. */
+  readonly dir: string;
+  /** The Caddyfile for a port; it must log to `<dir>/caddy.log` and access-log to `<dir>/access.log`. */
+  readonly caddyfile: (port: number) => string;
+  /** Resolves once the caddy at `url` (`https://127.0.0.1:<port>`) serves what its tests need. */
+  readonly ready: (url: string, server: ServerProcess, port: number) => Promise<void>;
+}
+
+/**
+ * Runs one caddy with the Caddyfile `run.caddyfile` writes for a port free for TCP and UDP, and
+ * resolves once `run.ready` does. When another process takes the port first, caddy fails to
+ * bind and a new port is tried; any other failure throws with caddy's log.
+ */
+export async function runCaddy(run: CaddyRun): Promise<RunningCaddy> {
   assertCaddyInstalled();
-  const { dir } = options;
+  const { dir } = run;
   const home = join(dir, "home");
   mkdirSync(home, { recursive: true });
   // Caddy must not touch the real HOME or the system trust store (skip_install_trust above).
@@ -89,17 +114,14 @@ export async function startCaddy(options: CaddyOptions): Promise<RunningCaddy> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const port = await freeTcpAndUdpPort();
     const config = join(dir, "Caddyfile");
-    writeFileSync(config, caddyfile(port, options));
+    writeFileSync(config, run.caddyfile(port));
     const server = spawnServer(CADDY, ["run", "--config", config, "--adapter", "caddyfile"], {
       env,
       cwd: dir,
     });
     const url = `https://127.0.0.1:${port}`;
     try {
-      await waitUntilAnswering(`${url}/get`, options.startTimeout ?? 15_000, {
-        ca: readFileSync(options.pki.ca, "utf8"),
-        server,
-      });
+      await run.ready(url, server, port);
       return { url, accessLog: join(dir, "access.log"), stop: () => server.stop() };
     } catch (error) {
       await server.stop();

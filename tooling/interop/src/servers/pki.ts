@@ -10,6 +10,8 @@ export interface PkiFiles {
   readonly chain: string;
   /** The leaf's private key, PKCS#8 PEM. */
   readonly key: string;
+  /** The leaf alone, PEM: what a client must see as the peer certificate. */
+  readonly leaf: string;
 }
 
 /**
@@ -24,9 +26,11 @@ export function writeTestPki(dir: string): PkiFiles {
     ca: join(dir, "ca.pem"),
     chain: join(dir, "chain.pem"),
     key: join(dir, "leaf.key"),
+    leaf: join(dir, "leaf.pem"),
   };
   writeFileSync(files.ca, pki.ca.cert);
   writeFileSync(files.chain, leaf.chain);
   writeFileSync(files.key, leaf.key, { mode: 0o600 });
+  writeFileSync(files.leaf, leaf.cert);
   return files;
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { createWriteStream, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
@@ -31,7 +32,7 @@ export interface ServerProcess {
 export function spawnServer(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; logFile?: string } = {},
 ): ServerProcess {
   const child = spawn(command, args, {
     detached: true,
@@ -40,9 +41,13 @@ export function spawnServer(
     cwd: options.cwd,
   });
   let output = "";
+  // A copy on disk, when asked for, is what the tests (another process) read.
+  const file = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: "a" });
   const collect = (chunk: Buffer): void => {
     output += chunk.toString("utf8");
+    file?.write(chunk);
   };
+  child.once("close", () => file?.end());
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   // spawn() failing (ENOENT) is reported through `exited()` and the log, not as a throw.
@@ -172,4 +177,33 @@ export async function freeTcpAndUdpPort(): Promise<number> {
     if (udpFree) return port;
   }
   throw new Error("found no loopback port free for both TCP and UDP in 20 tries");
+}
+
+/** True when something listens on UDP `127.0.0.1:port` (from /proc/net/udp, no packet sent). */
+export function udpListening(port: number): boolean {
+  // Lines read `  sl  local_address rem_address st …`; 127.0.0.1 is 0100007F (little-endian),
+  // the port is big-endian hex, and an unconnected bound socket has state 07.
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/udp", "utf8");
+  } catch {
+    return false;
+  }
+  return table.split("\n").some((line) => {
+    const [, address, , state] = line.trim().split(/\s+/);
+    return address === local && state === "07";
+  });
+}
+
+/** Resolves once `server` has a UDP socket bound on 127.0.0.1:`port`; fails when it exits first. */
+export async function waitForUdpPort(server: ServerProcess, port: number, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (udpListening(port)) return;
+    if (server.exited())
+      throw new Error(`it exited (${server.child.exitCode ?? server.child.signalCode ?? "spawn failed"})`);
+    if (Date.now() > deadline) throw new Error(`nothing bound UDP 127.0.0.1:${port} within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -10,7 +10,6 @@
  * itself is fuzzed and not only the parsers in front of it.
  */
 
-import { createTestPki } from "@nq/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deriveInitialKeys } from "../crypto/initial-secrets.js";
@@ -20,10 +19,8 @@ import { parseDatagram, serializeLongHeader, serializeVersionNegotiation } from 
 import { protectPacket } from "../packet/packet-protection.js";
 import { buildRetryPacket } from "../packet/retry.js";
 import { frame, mutatedBytes } from "../test-support/arbitraries.js";
-import { confirm, type TestPair, testPair, usePkiFactory } from "../test-support/quic-fixtures.js";
+import { confirm, type TestPair, testPair } from "../test-support/quic-fixtures.js";
 import type { QuicClientConnection } from "./client-connection.js";
-
-usePkiFactory(createTestPki);
 
 const RUNS = 40;
 const MAX_MS_PER_DATAGRAM = 250;

@@ -1,10 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createTestPki } from "@nq/testkit";
 import { describe, expect, it } from "vitest";
-import { confirm, type TestPair, testPair, usePkiFactory } from "../test-support/quic-fixtures.js";
+import { confirm, type TestPair, testPair } from "../test-support/quic-fixtures.js";
 import type { LinkImpairment } from "../test-support/quic-network.js";
-
-usePkiFactory(createTestPki);
 
 const MiB = 1024 * 1024;
 

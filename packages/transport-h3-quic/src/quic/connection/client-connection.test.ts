@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createTestPki } from "@nq/testkit";
 import { describe, expect, it } from "vitest";
 import { deriveInitialKeys, QUIC_VERSION_1 } from "../crypto/initial-secrets.js";
 import { QuicError, TransportErrorCode } from "../errors.js";
@@ -20,14 +19,11 @@ import {
   testClient,
   testPair,
   untrustedServer,
-  usePkiFactory,
 } from "../test-support/quic-fixtures.js";
 import { QuicNetwork } from "../test-support/quic-network.js";
 import { TlsAlert, TlsAlertError } from "../tls/alert.js";
 import { DEFAULT_CLIENT_TRANSPORT_PARAMETERS } from "./client-connection.js";
 import { QuicConnectionError } from "./connection-events.js";
-
-usePkiFactory(createTestPki);
 
 const CID_LENGTH = 8;
 const text = new TextEncoder();

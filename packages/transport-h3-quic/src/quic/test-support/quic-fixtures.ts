@@ -2,13 +2,11 @@
  * Certificates, a client and a scripted server wired for connection tests, so each test states
  * only what it changes.
  *
- * Test support may not import other packages, so the test file hands in the PKI maker
- * (`usePkiFactory(createTestPki)` from @nq/testkit); only its shape is known here.
- *
  * @packageDocumentation
  */
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createTestPki, type TestPki } from "@nq/testkit";
 import { QuicClientConnection, type QuicClientConnectionOptions } from "../connection/client-connection.js";
 import type { QuicConnectionEvent } from "../connection/connection-events.js";
 import { certificateVerifier, TrustStore } from "../tls/certificate-verifier.js";
@@ -19,40 +17,23 @@ import { QuicTestServer, type QuicTestServerOptions } from "./quic-test-server.j
 /** The host name the test certificates are issued for. */
 export const SERVER_NAME = "server.test";
 
-/** What the fixtures need of a test PKI: @nq/testkit's `TestPki` has this shape. */
-export interface FixturePki {
-  readonly ca: { readonly cert: string };
-  issue(options: { readonly hosts: readonly string[] }): { readonly cert: string; readonly key: string };
-}
-
-let createPki: (() => FixturePki) | undefined;
-let pki: FixturePki | undefined;
-let stranger: FixturePki | undefined;
-
-/** Sets how certificates are made, once per test file. */
-export function usePkiFactory(factory: () => FixturePki): void {
-  createPki = factory;
-}
-
-function newPki(): FixturePki {
-  if (createPki === undefined) throw new Error("call usePkiFactory(createTestPki) first");
-  return createPki();
-}
+let pki: TestPki | undefined;
+let stranger: TestPki | undefined;
 
 /** One PKI for the whole test file: making keys is the slow part. */
-export function testPki(): FixturePki {
-  pki ??= newPki();
+export function testPki(): TestPki {
+  pki ??= createTestPki();
   return pki;
 }
 
 /** A second, unrelated CA: chains from it are not trusted by `trustedVerifier`. */
-export function strangerPki(): FixturePki {
-  stranger ??= newPki();
+export function strangerPki(): TestPki {
+  stranger ??= createTestPki();
   return stranger;
 }
 
 function leafOf(
-  from: FixturePki,
+  from: TestPki,
 ): Pick<QuicTestServerOptions, "certificateChain" | "privateKey" | "signatureScheme"> {
   const leaf = from.issue({ hosts: [SERVER_NAME] });
   return {

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-import { seededRandom } from "./udp-impairment-shim.js";
+import { seededRandom } from "@nq/testkit";
 
 /** The part of an endpoint the network drives. */
 export interface NetworkEndpoint {

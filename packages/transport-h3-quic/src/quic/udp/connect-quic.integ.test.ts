@@ -1,24 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { createTestPki } from "@nq/testkit";
+import { UdpImpairmentShim } from "@nq/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { QuicConnectionError } from "../connection/connection-events.js";
 import { QuicError } from "../errors.js";
-import {
-  SERVER_NAME,
-  testPki,
-  testServer,
-  untrustedServer,
-  usePkiFactory,
-} from "../test-support/quic-fixtures.js";
+import { SERVER_NAME, testPki, testServer, untrustedServer } from "../test-support/quic-fixtures.js";
 import type { QuicTestServer } from "../test-support/quic-test-server.js";
-import { UdpImpairmentShim } from "../test-support/udp-impairment-shim.js";
 import { TlsAlertError } from "../tls/alert.js";
 import { TrustStore } from "../tls/certificate-verifier.js";
 import { type ConnectQuicOptions, connectQuic } from "./connect-quic.js";
 import { QuicStreamError } from "./quic-stream.js";
-
-usePkiFactory(createTestPki);
 
 /** The scripted server on a real UDP socket, with a real clock and one timer. */
 class UdpQuicServer {
