@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as entry from "./index.js";
 
 describe("@nq/transport-h3-quic entry point", () => {
-  it("exports only the QUIC namespace in this step", () => {
-    expect(Object.keys(entry)).toEqual(["quic"]);
+  it("exports the QUIC namespace and the mapping of its failures, nothing else yet", () => {
+    expect(Object.keys(entry)).toEqual(["quic", "transportErrorFromQuic"]);
     expect(typeof entry.quic.deriveInitialKeys).toBe("function");
     expect(typeof entry.quic.decodeFrames).toBe("function");
     expect(entry.quic.QUIC_VERSION_1).toBe(1);

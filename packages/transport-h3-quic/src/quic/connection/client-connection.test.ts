@@ -294,6 +294,29 @@ describe("timeouts", () => {
     expect(error.message).toMatch(/^no packet from the peer for \d+ ms \(idle timeout\)$/);
   });
 
+  it("keeps an idle connection open with PINGs when asked, and still ends a dead one", () => {
+    const pair = testPair({ client: { keepAliveInterval: 5_000 } });
+    const { client, server, network } = pair;
+    confirm(pair);
+    network.runFor(100_000);
+    // Three idle timeouts passed with nothing to send: the PINGs (one per 5 s of silence) kept it.
+    expect(client.state).toBe("established");
+    const pings = server.framesReceived.filter(({ frame }) => frame.type === "ping").length;
+    expect(pings).toBeGreaterThanOrEqual(19);
+    expect(pings).toBeLessThanOrEqual(21);
+    // A server that stops answering gets one PING (resent by loss detection), then the idle timeout.
+    server.silent = true;
+    const silentAt = network.now;
+    network.runUntil(() => client.state === "closed", silentAt + 100_000);
+    expect(network.now - silentAt).toBeLessThanOrEqual(30_000 + 5_000);
+    const error = closedEvent(pair.clientEvents())?.error as QuicConnectionError | undefined;
+    expect(error?.kind).toBe("idle_timeout");
+  });
+
+  it("refuses a keep-alive interval that is not positive", () => {
+    expect(() => testPair({ client: { keepAliveInterval: 0 } })).toThrow(RangeError);
+  });
+
   it("uses the smaller of the two idle timeouts", () => {
     const pair = testPair({ server: { transportParameters: { maxIdleTimeout: 5_000 } } });
     confirm(pair);

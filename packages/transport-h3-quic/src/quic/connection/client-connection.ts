@@ -94,6 +94,11 @@ export interface QuicClientConnectionOptions {
   readonly maxDatagramSize?: number | undefined;
   /** Milliseconds the handshake may take before the connection gives up; 10 000 unless given. */
   readonly handshakeTimeout?: number | undefined;
+  /**
+   * Sends a PING after this many milliseconds without a packet from the peer, so an idle
+   * connection outlives the idle timeout (at most half of it is used); none unless given.
+   */
+  readonly keepAliveInterval?: number | undefined;
   /** Random bytes for connection IDs; `crypto.randomBytes` unless given. */
   readonly random?: ((length: number) => Uint8Array) | undefined;
   /** TLS choices passed through to `TlsClientHandshake`. */
@@ -225,6 +230,7 @@ export class QuicClientConnection {
       transportParameters: { ...DEFAULT_TRANSPORT_PARAMETERS, ...ours },
       maxDatagramSize,
       handshakeTimeout: options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+      keepAliveInterval: options.keepAliveInterval,
       now: options.now,
       hooks: {
         onRetry: (packet) => this.#onRetry(packet),

@@ -123,6 +123,8 @@ export interface ConnectionCoreOptions {
   readonly maxDatagramSize: number;
   /** Milliseconds the handshake may take; none when undefined. */
   readonly handshakeTimeout: number | undefined;
+  /** Milliseconds of silence from the peer after which an established connection PINGs it. */
+  readonly keepAliveInterval?: number | undefined;
   readonly now: number;
   readonly hooks?: ConnectionCoreHooks;
 }
@@ -141,6 +143,7 @@ export class ConnectionCore {
   readonly #hooks: ConnectionCoreHooks;
   readonly #sink: PacketSink;
   readonly #transitions: FrameTransitions;
+  readonly #keepAliveInterval: number | undefined;
 
   constructor(options: ConnectionCoreOptions) {
     this.#ctx = new ConnectionContext({
@@ -155,6 +158,10 @@ export class ConnectionCore {
     });
     if (options.handshakeTimeout !== undefined)
       this.#ctx.handshakeDeadline = options.now + options.handshakeTimeout;
+    const keepAlive = options.keepAliveInterval;
+    if (keepAlive !== undefined && !(keepAlive > 0))
+      throw new RangeError(`keepAliveInterval must be positive, not ${keepAlive}`);
+    this.#keepAliveInterval = keepAlive;
     this.#handshake = options.handshake;
     const hooks = options.hooks ?? {};
     this.#hooks = hooks;
@@ -547,6 +554,7 @@ export class ConnectionCore {
       if (time !== undefined && (deadline === undefined || time < deadline)) deadline = time;
     };
     consider(this.#idleDeadline());
+    consider(this.#keepAliveDeadline());
     consider(ctx.handshakeDeadline);
     for (const space of PACKET_NUMBER_SPACES)
       if (ctx.canSendIn(space)) consider(ctx.spaces[space].acks.ackDeadline);
@@ -559,6 +567,17 @@ export class ConnectionCore {
     if (ctx.idleTimeout <= 0) return undefined;
     // RFC 9000 §10.1: never shorter than three PTOs, so loss alone cannot end the connection.
     return ctx.lastActivity + Math.max(ctx.idleTimeout, ctx.threePto);
+  }
+
+  // One PING per silence: once it is out, the connection waits for any packet back (the PING is
+  // ack-eliciting, so loss detection resends it), and the idle timer still ends a dead peer.
+  #keepAliveDeadline(): number | undefined {
+    const ctx = this.#ctx;
+    const interval = this.#keepAliveInterval;
+    if (interval === undefined || ctx.state !== "established" || ctx.ackElicitingSinceActivity)
+      return undefined;
+    const usable = ctx.idleTimeout > 0 ? Math.min(interval, ctx.idleTimeout / 2) : interval;
+    return ctx.lastActivity + usable;
   }
 
   /** Handles every timer due at `now`. */
@@ -588,6 +607,8 @@ export class ConnectionCore {
       this.closeSilently(error, now);
       return;
     }
+    const keepAlive = this.#keepAliveDeadline();
+    if (keepAlive !== undefined && now >= keepAlive) this.ping();
     this.#guard(() => this.#onLossDetectionTimer(now));
   }
 

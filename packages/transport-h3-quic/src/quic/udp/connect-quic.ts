@@ -41,6 +41,8 @@ export interface ConnectQuicOptions {
   readonly handshakeTimeout?: number | undefined;
   /** Our max_idle_timeout in milliseconds; 30 000 unless given, 0 for none from our side. */
   readonly idleTimeout?: number | undefined;
+  /** PINGs the server after this many milliseconds of silence, keeping the connection open; none unless given. */
+  readonly keepAliveInterval?: number | undefined;
   /** Our transport parameters, over the client defaults. */
   readonly transportParameters?: TransportParametersInit | undefined;
   /** The largest UDP payload we send; 1200 unless given. */
@@ -114,6 +116,7 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicSess
       },
       maxDatagramSize: options.maxDatagramSize,
       handshakeTimeout: options.handshakeTimeout,
+      keepAliveInterval: options.keepAliveInterval,
       now: clock(),
     });
   } catch (error) {
