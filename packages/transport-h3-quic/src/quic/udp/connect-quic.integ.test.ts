@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { UdpImpairmentShim } from "@nq/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,8 +6,9 @@ import { QuicConnectionError } from "../connection/connection-events.js";
 import { QuicError } from "../errors.js";
 import { SERVER_NAME, testPki, testServer, untrustedServer } from "../test-support/quic-fixtures.js";
 import type { QuicTestServer } from "../test-support/quic-test-server.js";
-import { TlsAlertError } from "../tls/alert.js";
+import { TlsAlert, TlsAlertError } from "../tls/alert.js";
 import { TrustStore } from "../tls/certificate-verifier.js";
+import { SignatureScheme } from "../tls/handshake-messages.js";
 import { type ConnectQuicOptions, connectQuic } from "./connect-quic.js";
 import { QuicStreamError } from "./quic-stream.js";
 
@@ -229,6 +230,41 @@ describe("connectQuic failures close the socket", () => {
     expect(udp.server.events.some((event) => event.type === "closed" && event.error?.code === 0x130)).toBe(
       true,
     );
+  });
+
+  it("rejects with certificate_expired for an expired certificate from a trusted CA", async () => {
+    const leaf = testPki().issue({ hosts: [SERVER_NAME], notAfter: new Date(Date.now() - 86_400_000) });
+    const udp = await UdpQuicServer.start(
+      testServer({
+        certificateChain: [new Uint8Array(new X509Certificate(leaf.cert).raw)],
+        privateKey: createPrivateKey(leaf.key),
+        signatureScheme: SignatureScheme.ecdsa_secp256r1_sha256,
+      }),
+    );
+    const before = udpHandles();
+    const error = await rejection(connectQuic(options(udp.port)));
+    expect(error).toBeInstanceOf(TlsAlertError);
+    expect((error as TlsAlertError).alert).toBe(TlsAlert.certificate_expired);
+    expect(((error as TlsAlertError).cause as { code?: string }).code).toBe("CERT_HAS_EXPIRED");
+    expect(udpHandles()).toBe(before);
+  });
+
+  it("ignores a server that answers with garbage and rejects at the handshake timeout", async () => {
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    let answered = 0;
+    socket.on("message", (datagram, from) => {
+      // Random bytes, then the client's own datagram with its bytes shuffled: nothing decrypts.
+      socket.send(randomBytes(1 + (answered % 1300)), from.port, from.address);
+      socket.send(Uint8Array.from(datagram).reverse(), from.port, from.address);
+      answered++;
+    });
+    cleanup.push(() => new Promise((resolve) => socket.close(() => setImmediate(resolve))));
+    const before = udpHandles();
+    const error = await rejection(connectQuic(options(socket.address().port, { handshakeTimeout: 400 })));
+    expect((error as QuicConnectionError).kind).toBe("handshake_timeout");
+    expect(answered).toBeGreaterThan(0);
+    expect(udpHandles()).toBe(before);
   });
 
   it("rejects at the handshake timeout when nothing answers", async () => {
