@@ -56,7 +56,7 @@ export {
 export { type OriginEndpoint, originEndpoint } from "./origin-endpoint.js";
 export { PoolRegistry, type RegisteredPool } from "./pool-registry.js";
 export { type BodyOwner, ResponseBody } from "./response-body.js";
-export { resolveTLS, type TLSConnectSettings, tlsKey } from "./tls-options.js";
+export { caBundlePem, resolveTLS, type TLSConnectSettings, tlsKey } from "./tls-options.js";
 export { PendingTrailers } from "./trailers.js";
 export {
   checkDecompressionRatio,

@@ -1,7 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TransportError } from "@nq/models";
 import { describe, expect, it } from "vitest";
-import { resolveTLS, tlsKey } from "./tls-options.js";
+import { caBundlePem, resolveTLS, tlsKey } from "./tls-options.js";
 
 describe("tlsKey", () => {
   it("is equal for equal settings and distinct otherwise", () => {
@@ -55,5 +57,29 @@ describe("resolveTLS", () => {
     }
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ kind: "tls", phase: "connect", retryable: false });
+  });
+});
+
+describe("caBundlePem", () => {
+  const pem = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+
+  it("returns inline PEM text and PEM bytes as text, and reads a file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nq-ca-"));
+    const file = join(dir, "ca.pem");
+    writeFileSync(file, pem);
+    try {
+      expect(caBundlePem(pem)).toBe(pem);
+      expect(caBundlePem(new TextEncoder().encode(pem))).toBe(pem);
+      expect(caBundlePem(file)).toBe(pem);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails a missing path with the same error as resolveTLS", () => {
+    const missing = join("/nonexistent", "bundle.pem");
+    expect(() => caBundlePem(missing)).toThrow(
+      `Could not find a suitable TLS CA certificate bundle, invalid path: ${missing}`,
+    );
   });
 });

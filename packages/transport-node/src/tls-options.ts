@@ -89,6 +89,16 @@ export function tlsKey(verify: TLSVerify, cert: TLSClientCert | null | undefined
   return `${key}\0${typeof cert === "string" ? cert : cert.join("\0")}`;
 }
 
+/**
+ * The PEM text of a `verify` CA bundle: PEM given inline (text or bytes), or read from a file or
+ * an OpenSSL-style directory, for a transport that checks certificates itself (QUIC); the same
+ * missing-file error as the TCP transports.
+ */
+export function caBundlePem(verify: string | Uint8Array): string {
+  const ca = caFrom(verify);
+  return typeof ca === "string" ? ca : ca.toString("latin1");
+}
+
 function caFrom(verify: string | Uint8Array): string | Buffer {
   if (typeof verify !== "string") return Buffer.from(verify.buffer, verify.byteOffset, verify.byteLength);
   return isPem(verify) ? verify : readPemPath(verify, "Could not find a suitable TLS CA certificate bundle");
