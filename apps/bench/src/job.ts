@@ -1,4 +1,10 @@
-import type { Protocol, StreamScenario, ThroughputScenario } from "./scenarios.js";
+import type {
+  DownloadScenario,
+  HandshakeScenario,
+  Protocol,
+  StreamScenario,
+  ThroughputScenario,
+} from "./scenarios.js";
 
 /** What the orchestrator sends a row worker (over IPC, as JSON), and what comes back. */
 
@@ -29,7 +35,38 @@ export interface StreamJob extends JobBase {
   readonly warmupPath: string;
 }
 
-export type Job = ThroughputJob | StreamJob;
+/** Where the QUIC rows find caddy, and what they must receive from it. */
+export interface CaddyTarget {
+  /** `https://127.0.0.1:<port>`: HTTP/1.1 and HTTP/2 over TCP, HTTP/3 over UDP, one port number. */
+  readonly origin: string;
+  readonly port: number;
+  /** The name the certificate is for, sent as SNI and checked. */
+  readonly serverName: string;
+  readonly caPem: string;
+}
+
+interface QuicJobBase {
+  readonly clientId: string;
+  readonly caddy: CaddyTarget;
+  /** caddy's pid, for its CPU at the edges of the window. */
+  readonly serverPid: number;
+  readonly clockTicks: number;
+  readonly injectFailure: boolean;
+}
+
+export interface DownloadJob extends QuicJobBase {
+  readonly kind: "download";
+  readonly scenario: DownloadScenario;
+  /** SHA-256 of the file, checked once, on the warm-up download. */
+  readonly sha256: string;
+}
+
+export interface HandshakeJob extends QuicJobBase {
+  readonly kind: "handshake";
+  readonly scenario: HandshakeScenario;
+}
+
+export type Job = ThroughputJob | StreamJob | DownloadJob | HandshakeJob;
 
 /** CPU shares over the measured window, in cores (1 = one core busy the whole time). */
 export interface CpuShares {
@@ -63,6 +100,34 @@ export interface StreamSample {
   readonly peakRssBytes: number;
   readonly cpu: CpuShares;
 }
+
+export interface DownloadSample {
+  readonly downloads: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  /**
+   * The client's CPU over the window, microseconds: the row process's `process.cpuUsage()`, or for
+   * a client in a child process the child's user + system time. Null when it could not be read.
+   */
+  readonly cpuMicros: number | null;
+  /** Highest RSS of the row process during the window, bytes; null for a client in a child process. */
+  readonly peakRssBytes: number | null;
+  readonly cpu: CpuShares;
+  readonly httpVersions: readonly string[];
+}
+
+export interface HandshakeSample {
+  readonly handshakes: number;
+  /** The measured window, closes included. */
+  readonly seconds: number;
+  /** Milliseconds from the call to the handshake's completion, sorted. */
+  readonly handshakeMs: readonly number[];
+  readonly cpuMicros: number;
+  readonly cpu: CpuShares;
+}
+
+/** Whatever a row worker measures. */
+export type Sample = ThroughputSample | StreamSample | DownloadSample | HandshakeSample;
 
 export type WorkerReply<T> =
   | { readonly ok: true; readonly sample: T }

@@ -3,17 +3,29 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { createTestPki } from "@nq/testkit";
+import { createTestPki, type TestPki } from "@nq/testkit";
 import { measureBundleSize } from "./bundle-size.js";
+import { type CaddyServer, findCaddy, startCaddy } from "./caddy-server.js";
 import { type ClientDefinition, clientsFor } from "./clients.js";
 import { measureColdImports } from "./cold-import.js";
 import { clockTicks, findH2o, type H2oServer, startH2o } from "./h2o-server.js";
-import type { Job, StreamSample, ThroughputSample } from "./job.js";
+import type { DownloadSample, HandshakeSample, Job, Sample, StreamSample, ThroughputSample } from "./job.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 import { machineBusyTicks } from "./proc-stat.js";
-import { failures, renderReport, streamFigures, throughputFigures } from "./report.js";
+import { DOWNLOAD_CLIENTS, HANDSHAKE_CLIENTS } from "./quic-clients.js";
 import {
+  downloadFigures,
+  failures,
+  handshakeFigures,
+  renderReport,
+  streamFigures,
+  throughputFigures,
+} from "./report.js";
+import {
+  type DownloadResult,
+  type HandshakeResult,
   pickBest,
+  type QuicResults,
   type Round,
   type RowResult,
   type RunResults,
@@ -22,15 +34,25 @@ import {
   type ThroughputResult,
 } from "./results.js";
 import { runWorker } from "./run-worker.js";
-import { GiB, MiB, streamScenario, throughputScenarios } from "./scenarios.js";
+import {
+  type DownloadScenario,
+  downloadScenarios,
+  GiB,
+  H3_DOWNLOAD_BYTES,
+  H3_FULL_RUN_BYTES,
+  handshakeScenario,
+  MiB,
+  streamScenario,
+  throughputScenarios,
+} from "./scenarios.js";
 
 const USAGE = `pnpm bench [--quick] [--only <scenario[:client]>,…] [--rounds N] [--warmup-ms N] [--measure-ms N]
             [--cpu-prof] [--inject-failure <client>]
 
   --quick            shorter rows, one round, a 256 MiB stream: under two minutes (the CI smoke check)
-  --only             run only these rows, e.g. small-c64:nq or stream or h2-small-c64; also
+  --only             run only these rows, e.g. small-c64:nq or stream or h3-download:nq-h3; also
                      cold-import and bundle. Scenarios: small-c1 small-c64 large-c8 echo-c16
-                     h2-small-c64 stream
+                     h2-small-c64 stream h3-download h3-download-100m (full run only) h3-handshake
   --cpu-prof         write a V8 CPU profile of every row to results/profiles (node --cpu-prof)
   --inject-failure   make every row of that client fail, to check that the run exits non-zero
 `;
@@ -80,6 +102,9 @@ const settings: RunSettings = flags.quick
       rounds: integerFlag("rounds", flags.rounds, 1),
       streamBytes: 256 * MiB,
       importRuns: 3,
+      quicDownloadMs: 1_000,
+      quicHandshakeWarmupMs: 300,
+      quicHandshakeMs: 1_500,
       quietWaitMs: 2_000,
       quietBudgetMs: 10_000,
     }
@@ -90,6 +115,9 @@ const settings: RunSettings = flags.quick
       rounds: integerFlag("rounds", flags.rounds, 2),
       streamBytes: GiB,
       importRuns: 5,
+      quicDownloadMs: 2_500,
+      quicHandshakeWarmupMs: 1_000,
+      quicHandshakeMs: 3_000,
       quietWaitMs: 15_000,
       quietBudgetMs: 60_000,
     };
@@ -101,7 +129,7 @@ const only =
     .filter((pattern) => pattern !== "") ?? null;
 
 /** Whether `--only` keeps this row (or, without a client, this whole section). */
-function selected(section: string, client?: ClientDefinition): boolean {
+function selected(section: string, client?: { readonly id: string }): boolean {
   if (only === null) return true;
   return only.some((pattern) => {
     const [scenario, clientId] = pattern.split(":");
@@ -137,8 +165,19 @@ function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-function rowResult<T extends ThroughputSample | StreamSample>(
-  client: ClientDefinition,
+/** What a row says about its client, from either kind of client definition. */
+interface RowClient {
+  readonly id: string;
+  readonly label: string;
+  readonly protocol: ClientDefinition["protocol"];
+  readonly isUndiciReference?: boolean;
+  readonly isReference?: boolean;
+  readonly mayFail?: string;
+  readonly note?: string;
+}
+
+function rowResult<T extends Sample>(
+  client: RowClient,
   rounds: Round<T>[],
   error: string | null,
 ): RowResult<T> {
@@ -146,16 +185,25 @@ function rowResult<T extends ThroughputSample | StreamSample>(
     clientId: client.id,
     label: client.label,
     protocol: client.protocol,
-    isUndiciReference: client.isUndiciReference === true,
+    isReference: client.isUndiciReference === true || client.isReference === true,
     mayFail: client.mayFail ?? null,
+    note: client.note ?? null,
     rounds,
     best: pickBest(rounds),
     error,
   };
 }
 
-function describeSample(sample: ThroughputSample | StreamSample): string {
+function describeSample(sample: Sample): string {
   const server = `server ${Math.round(sample.cpu.server * 100)}%, others ${Math.round(sample.cpu.other * 100)}%`;
+  if ("handshakes" in sample) {
+    const x = handshakeFigures(sample);
+    return `${Math.round(x.handshakesPerSecond)} handshakes/s, median ${x.medianMs.toFixed(2)} ms, p90 ${x.p90Ms.toFixed(2)} ms (${server})`;
+  }
+  if ("downloads" in sample) {
+    const x = downloadFigures(sample);
+    return `${Math.round(x.megabytesPerSecond)} MB/s, ${x.cpuPerGiB.toFixed(1)} CPU s/GiB, ${sample.downloads} downloads (${server})`;
+  }
   if ("requests" in sample) {
     const x = throughputFigures(sample);
     return `${Math.round(x.requestsPerSecond)} req/s, ${x.cpuPer10k.toFixed(2)} CPU s/10k (${server})`;
@@ -164,11 +212,120 @@ function describeSample(sample: ThroughputSample | StreamSample): string {
   return `${Math.round(x.megabytesPerSecond)} MB/s, RSS +${x.rssGrowthMiB.toFixed(1)} MiB (${server})`;
 }
 
+/** The QUIC scenarios and clients `--only` keeps. */
+function selectedQuicScenarios() {
+  const downloads = downloadScenarios(settings.quick, settings.quicDownloadMs)
+    .map((scenario) => ({
+      scenario,
+      clients: DOWNLOAD_CLIENTS.filter((client) => selected(scenario.id, client)),
+      // The 100 MiB download is measured once per client: its rows take seconds each.
+      rounds: scenario.bytes > H3_DOWNLOAD_BYTES ? 1 : settings.rounds,
+    }))
+    .filter((entry) => entry.clients.length > 0);
+  const handshake = handshakeScenario(settings.quicHandshakeWarmupMs, settings.quicHandshakeMs);
+  const handshakeClients = HANDSHAKE_CLIENTS.filter((client) => selected(handshake.id, client));
+  return { downloads, handshake, handshakeClients };
+}
+
+/**
+ * The QUIC rows (issue 5): caddy is started for them alone, after h2o has stopped, and stopped at
+ * the end; every row runs in a fresh process like the others, rounds interleaved across clients.
+ */
+async function runQuic(
+  pki: TestPki,
+  ticks: number,
+  nodeFlags: readonly string[],
+  selection: ReturnType<typeof selectedQuicScenarios>,
+): Promise<QuicResults | null> {
+  if (selection.downloads.length === 0 && selection.handshakeClients.length === 0) return null;
+  const fileSizes = selection.downloads.some((entry) => entry.scenario.bytes === H3_FULL_RUN_BYTES)
+    ? [H3_DOWNLOAD_BYTES, H3_FULL_RUN_BYTES]
+    : [H3_DOWNLOAD_BYTES];
+  const caddy: CaddyServer = await startCaddy({ certificate: pki.issue(), caPem: pki.ca.cert, fileSizes });
+  const stopServer = () => {
+    void caddy.stop().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", stopServer);
+  process.once("SIGTERM", stopServer);
+  log(`caddy ${caddy.version} (pid ${caddy.pid}) on ${caddy.origin}, TCP and UDP`);
+  const jobBase = (clientId: string) => ({
+    clientId,
+    caddy: { origin: caddy.origin, port: caddy.port, serverName: "localhost", caPem: pki.ca.cert },
+    serverPid: caddy.pid,
+    clockTicks: ticks,
+    injectFailure: flags["inject-failure"] === clientId,
+  });
+
+  /** Runs `rounds` rounds of a scenario over its clients, interleaved, and collects the rows. */
+  async function rows<T extends DownloadSample | HandshakeSample>(
+    scenarioId: string,
+    clients: readonly RowClient[],
+    rounds: number,
+    job: (clientId: string) => Job,
+    timeoutMs: number,
+  ): Promise<RowResult<T>[]> {
+    const samples = new Map<string, Round<T>[]>(clients.map((client) => [client.id, []]));
+    const errors = new Map<string, string>();
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const client of clients) {
+        const quietWait = await waitForQuiet(ticks);
+        const reply = await runWorker<T>(job(client.id), { timeoutMs, nodeFlags });
+        const where = `${scenarioId} · ${client.label} · round ${round}/${rounds}`;
+        if (reply.ok) {
+          samples.get(client.id)?.push({ ...reply.sample, quietWait });
+          log(`${where}: ${describeSample(reply.sample)}`);
+        } else {
+          if (!errors.has(client.id)) errors.set(client.id, reply.error);
+          log(`${where}: FAILED\n${reply.error}`);
+        }
+      }
+    }
+    return clients.map((client) =>
+      rowResult(client, samples.get(client.id) ?? [], errors.get(client.id) ?? null),
+    );
+  }
+
+  try {
+    const downloads: DownloadResult[] = [];
+    for (const { scenario, clients, rounds } of selection.downloads) {
+      const file = caddy.files.find((candidate) => candidate.name === scenario.fileName);
+      if (!file) throw new Error(`caddy serves no ${scenario.fileName}`);
+      const job = (clientId: string): Job => ({
+        ...jobBase(clientId),
+        kind: "download",
+        scenario: scenario satisfies DownloadScenario,
+        sha256: file.sha256,
+      });
+      downloads.push({
+        scenario,
+        rows: await rows<DownloadSample>(scenario.id, clients, rounds, job, scenario.measureMs + 180_000),
+      });
+    }
+    const { handshake: scenario, handshakeClients } = selection;
+    let handshake: HandshakeResult | null = null;
+    if (handshakeClients.length > 0) {
+      const job = (clientId: string): Job => ({ ...jobBase(clientId), kind: "handshake", scenario });
+      const timeoutMs = scenario.warmupMs + scenario.measureMs + 60_000;
+      handshake = {
+        scenario,
+        rows: await rows<HandshakeSample>(scenario.id, handshakeClients, settings.rounds, job, timeoutMs),
+      };
+    }
+    return { server: { name: "caddy", version: caddy.version }, downloads, handshake };
+  } finally {
+    process.off("SIGINT", stopServer);
+    process.off("SIGTERM", stopServer);
+    await caddy.stop();
+  }
+}
+
 async function main(): Promise<number> {
   const startedAt = new Date();
   const started = performance.now();
+  const quicScenarios = selectedQuicScenarios();
   try {
     findH2o();
+    if (quicScenarios.downloads.length > 0 || quicScenarios.handshakeClients.length > 0) findCaddy();
   } catch (error) {
     log(`nq bench: ${(error as Error).message}`);
     return 2;
@@ -261,6 +418,8 @@ async function main(): Promise<number> {
     await server.stop();
   }
 
+  const quic = await runQuic(pki, ticks, nodeFlags, quicScenarios);
+
   const coldImports = selected("cold-import")
     ? measureColdImports(["niquests", "undici", "got", "axios"], settings.importRuns)
     : [];
@@ -281,6 +440,7 @@ async function main(): Promise<number> {
     server: { name: "h2o", version: server.version, threads: 1 },
     throughput,
     stream,
+    quic,
     coldImports,
     bundle,
   };

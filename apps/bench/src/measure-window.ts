@@ -26,9 +26,13 @@ export function cpuMicros(start: Edge, end: Edge): number {
   return end.cpu.user - start.cpu.user + (end.cpu.system - start.cpu.system);
 }
 
-export function cpuShares(start: Edge, end: Edge, clockTicks: number): CpuShares {
+/**
+ * CPU shares over the window. `childMicros` is CPU of a client that ran in child processes of this
+ * one (gtlsclient), counted as the client's so that it is not blamed on other tenants.
+ */
+export function cpuShares(start: Edge, end: Edge, clockTicks: number, childMicros = 0): CpuShares {
   const seconds = elapsedSeconds(start, end);
-  const client = cpuMicros(start, end) / 1e6 / seconds;
+  const client = (cpuMicros(start, end) + childMicros) / 1e6 / seconds;
   const server = (end.serverNanos - start.serverNanos) / 1e9 / seconds;
   const busy = (end.machineTicks - start.machineTicks) / clockTicks / seconds;
   // The machine counter moves in 10 ms ticks, so over a short window this can dip below zero.

@@ -62,6 +62,20 @@ export function resetPeakRss(): boolean {
   }
 }
 
+/** Tracks the highest RSS by polling, for kernels that refuse to reset VmHWM. */
+export function pollPeakRss(): { stop(): number } {
+  let peak = currentRss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, currentRss());
+  }, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, currentRss());
+    },
+  };
+}
+
 /** Sockets this process holds open: TCP connections plus whatever IPC channel it has. */
 export function openSockets(): number {
   let count = 0;

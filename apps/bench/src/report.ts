@@ -1,5 +1,12 @@
-import type { CpuShares, StreamSample, ThroughputSample } from "./job.js";
-import type { RowResult, RunResults, StreamResult, ThroughputResult } from "./results.js";
+import type { CpuShares, DownloadSample, HandshakeSample, StreamSample, ThroughputSample } from "./job.js";
+import type {
+  DownloadResult,
+  HandshakeResult,
+  RowResult,
+  RunResults,
+  StreamResult,
+  ThroughputResult,
+} from "./results.js";
 import { GiB, MiB } from "./scenarios.js";
 
 /** The markdown the bench prints: one table per scenario, then targets, cold import, bundle size. */
@@ -62,9 +69,16 @@ function firstLine(text: string): string {
   return (text.split("\n").find((line) => line.trim() !== "") ?? text).trim().slice(0, 160);
 }
 
-function cpuNotes(cpu: CpuShares): string[] {
+function cpuNotes(cpu: CpuShares, server: "h2o" | "caddy" = "h2o"): string[] {
   const notes: string[] = [];
-  if (cpu.server >= SATURATED) notes.push("server saturated: this row measures h2o, not the client");
+  // h2o runs one thread, so a core is its ceiling; caddy may use both cores, so near one core it
+  // is only busy, which on two cores leaves the client little room.
+  if (cpu.server >= SATURATED)
+    notes.push(
+      server === "h2o"
+        ? "server saturated: this row measures h2o, not the client"
+        : `caddy busy (${percent(cpu.server)} of a core)`,
+    );
   if (cpu.other >= CONTENDED) notes.push(`contended: other processes took ${percent(cpu.other)} of a core`);
   return notes;
 }
@@ -81,14 +95,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), `|${align.join("|")}|`, ...rows.map(line)].join("\n");
 }
 
-/** The undici row and the fastest row of a scenario, which the ratios are taken against. */
-function references<T extends ThroughputSample | StreamSample>(
+/** The reference row (undici, or gtlsclient) and the fastest row of a scenario, which the ratios are taken against. */
+function references<T extends ThroughputSample | StreamSample | DownloadSample>(
   rows: readonly RowResult<T>[],
 ): { undici: RowResult<T> | undefined; fastest: RowResult<T> | undefined } {
   const measured = rows.filter((row) => row.best !== null);
   const rate = (row: RowResult<T>) => (row.best ? row.best.bytes / row.best.seconds : 0);
   return {
-    undici: measured.find((row) => row.isUndiciReference),
+    undici: measured.find((row) => row.isReference),
     fastest: measured.reduce<RowResult<T> | undefined>(
       (best, row) => (best === undefined || rate(row) > rate(best) ? row : best),
       undefined,
@@ -220,6 +234,176 @@ export function streamTable(result: StreamResult): string {
   ].join("\n");
 }
 
+export interface DownloadFigures {
+  readonly megabytesPerSecond: number;
+  /** Client CPU seconds per GiB downloaded; NaN when the client's CPU could not be read. */
+  readonly cpuPerGiB: number;
+  /** NaN for a client in a child process. */
+  readonly peakRssMiB: number;
+}
+
+export function downloadFigures(sample: DownloadSample): DownloadFigures {
+  return {
+    megabytesPerSecond: sample.bytes / sample.seconds / 1e6,
+    cpuPerGiB: sample.cpuMicros === null ? Number.NaN : sample.cpuMicros / 1e6 / (sample.bytes / GiB),
+    peakRssMiB: sample.peakRssBytes === null ? Number.NaN : sample.peakRssBytes / MiB,
+  };
+}
+
+export function downloadTable(result: DownloadResult): string {
+  const { undici: reference, fastest } = references(result.rows);
+  const figuresOf = (row: RowResult<DownloadSample> | undefined) =>
+    row?.best ? downloadFigures(row.best) : undefined;
+  const r = figuresOf(reference);
+  const f = figuresOf(fastest);
+  const rows = result.rows.map((row) => {
+    if (row.best === null) return [row.label, ...Array<string>(11).fill(""), errorNote(row)];
+    const x = downloadFigures(row.best);
+    const rowNotes = [...cpuNotes(row.best.cpu, "caddy")];
+    if (row.note !== null) rowNotes.push(row.note);
+    if (row.best.cpuMicros === null) rowNotes.push("its CPU could not be read");
+    if (row.error !== null) rowNotes.push(`a round failed: ${firstLine(row.error)}`);
+    return [
+      row.label,
+      row.best.httpVersions.join(", ") || "?",
+      fixed(x.megabytesPerSecond, x.megabytesPerSecond < 10 ? 1 : 0),
+      ratio(x.megabytesPerSecond, r?.megabytesPerSecond),
+      ratio(x.megabytesPerSecond, f?.megabytesPerSecond),
+      fixed(x.cpuPerGiB, 1),
+      ratio(x.cpuPerGiB, r?.cpuPerGiB),
+      ratio(x.cpuPerGiB, f?.cpuPerGiB),
+      fixed(x.peakRssMiB, 0),
+      String(row.best.downloads),
+      percent(row.best.cpu.server),
+      percent(row.best.cpu.other),
+      rowNotes.join("; "),
+    ];
+  });
+  const s = result.scenario;
+  const measured =
+    s.measureMs > 0
+      ? `the file is downloaded again and again, one download after another, for at least ${(s.measureMs / 1000).toFixed(1)} s, each checked by length`
+      : "the file is downloaded once more, checked by length";
+  return [
+    `### ${s.title} — HTTP/3 over QUIC, and HTTP/2 and HTTP/1.1 over TLS, \`GET /${s.fileName}\``,
+    "",
+    `One connection per client (gtlsclient: a process and a connection per download). After one warm-up ` +
+      `download checked by length and SHA-256, ${measured}. CPU is the client's: its row process's \`process.cpuUsage()\`, and gtlsclient's own ` +
+      `from bash's \`times\`. Ratios against **${reference?.label ?? "gtlsclient (not measured)"}** (“vs ref”) and ` +
+      `the fastest row, **${fastest?.label ?? "—"}**. No target: issue 5 asks for these figures, not a bound.`,
+    "",
+    table(
+      [
+        "client",
+        "HTTP",
+        "MB/s",
+        "MB/s vs ref",
+        "MB/s vs fastest",
+        "CPU s/GiB",
+        "CPU vs ref",
+        "CPU vs fastest",
+        "peak RSS MiB",
+        "downloads",
+        "server CPU",
+        "others' CPU",
+        "notes",
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
+export interface HandshakeFigures {
+  readonly handshakesPerSecond: number;
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  /** Client CPU milliseconds per handshake, close included. */
+  readonly cpuMsPerHandshake: number;
+}
+
+/** The value below which `share` of the sorted values fall (nearest rank). */
+function percentile(sorted: readonly number[], share: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))]!;
+}
+
+export function handshakeFigures(sample: HandshakeSample): HandshakeFigures {
+  const sorted = [...sample.handshakeMs].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median =
+    sorted.length === 0
+      ? Number.NaN
+      : sorted.length % 2 === 1
+        ? sorted[middle]!
+        : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return {
+    handshakesPerSecond: sample.handshakes / sample.seconds,
+    medianMs: median,
+    p90Ms: percentile(sorted, 0.9),
+    cpuMsPerHandshake: sample.handshakes > 0 ? sample.cpuMicros / 1000 / sample.handshakes : Number.NaN,
+  };
+}
+
+export function handshakeTable(result: HandshakeResult): string {
+  const measured = result.rows.filter((row) => row.best !== null);
+  const median = (row: RowResult<HandshakeSample>) =>
+    row.best ? handshakeFigures(row.best).medianMs : Number.NaN;
+  const reference = measured.find((row) => row.isReference);
+  const fastest = measured.reduce<RowResult<HandshakeSample> | undefined>(
+    (best, row) => (best === undefined || median(row) < median(best) ? row : best),
+    undefined,
+  );
+  const r = reference?.best ? handshakeFigures(reference.best) : undefined;
+  const f = fastest?.best ? handshakeFigures(fastest.best) : undefined;
+  const rows = result.rows.map((row) => {
+    if (row.best === null) return [row.label, ...Array<string>(9).fill(""), errorNote(row)];
+    const x = handshakeFigures(row.best);
+    const rowNotes = [...cpuNotes(row.best.cpu, "caddy")];
+    if (row.note !== null) rowNotes.push(row.note);
+    if (row.error !== null) rowNotes.push(`a round failed: ${firstLine(row.error)}`);
+    return [
+      row.label,
+      grouped.format(x.handshakesPerSecond),
+      fixed(x.medianMs, 2),
+      fixed(x.p90Ms, 2),
+      ratio(x.medianMs, r?.medianMs),
+      ratio(x.medianMs, f?.medianMs),
+      fixed(x.cpuMsPerHandshake, 2),
+      String(row.best.handshakes),
+      percent(row.best.cpu.server),
+      percent(row.best.cpu.other),
+      rowNotes.join("; "),
+    ];
+  });
+  const s = result.scenario;
+  return [
+    `### ${s.title}`,
+    "",
+    `Each handshake: a new socket, the handshake with the certificate checked against the run's CA, then a close ` +
+      `before the next; ms from the call to the completed handshake. ${(s.warmupMs / 1000).toFixed(1)} s warm-up, ` +
+      `then ${(s.measureMs / 1000).toFixed(1)} s measured; handshakes/s counts the whole loop, closes included. ` +
+      `Ratios of the median against **${reference?.label ?? "—"}** (“vs ref”) and the fastest row, ` +
+      `**${fastest?.label ?? "—"}**; above 1× is slower. No target: reported only.`,
+    "",
+    table(
+      [
+        "client",
+        "handshakes/s",
+        "median ms",
+        "p90 ms",
+        "median vs ref",
+        "median vs fastest",
+        "CPU ms/handshake",
+        "handshakes",
+        "server CPU",
+        "others' CPU",
+        "notes",
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
 interface Target {
   readonly what: string;
   readonly measured: string;
@@ -233,7 +417,7 @@ export function targets(results: RunResults): Target[] {
   const rateTarget = (scenarioId: string, goal: number, unit: "req/s" | "MB/s") => {
     const result = results.throughput.find((candidate) => candidate.scenario.id === scenarioId);
     if (!result) return;
-    const reference = result.rows.find((row) => row.isUndiciReference);
+    const reference = result.rows.find((row) => row.isReference);
     // Without the undici row (filtered out by --only) there is nothing to hold nq against.
     if (!reference) return;
     const undici = reference.best;
@@ -329,11 +513,27 @@ export function renderReport(results: RunResults): string {
     header,
     ...results.throughput.map(throughputTable),
     results.stream ? streamTable(results.stream) : "",
+    quicSection(results),
     targetsTable(results),
     results.coldImports.length > 0 ? coldImportTable(results) : "",
     bundleTable(results),
   ];
   return `${sections.filter((section) => section !== "").join("\n\n")}\n`;
+}
+
+function quicSection(results: RunResults): string {
+  const quic = results.quic;
+  if (quic === null) return "";
+  const intro = [
+    "### QUIC and HTTP/3 (issue 5)",
+    "",
+    `Server: ${quic.server.name} ${quic.server.version} (quic-go for HTTP/3, Go's net/http for HTTP/2 and ` +
+      "HTTP/1.1) as a file server on one loopback port, TCP and UDP, with this run's certificate. Each row a " +
+      "fresh Node process, as above.",
+  ].join("\n");
+  return [intro, ...quic.downloads.map(downloadTable), quic.handshake ? handshakeTable(quic.handshake) : ""]
+    .filter((section) => section !== "")
+    .join("\n\n");
 }
 
 /** Rows whose error fails the run: every failed row except those marked `mayFail`. */
@@ -347,5 +547,7 @@ export function failures(results: RunResults): string[] {
   };
   for (const result of results.throughput) check(result.scenario.title, result.rows);
   if (results.stream) check(results.stream.scenario.title, results.stream.rows);
+  for (const result of results.quic?.downloads ?? []) check(result.scenario.title, result.rows);
+  if (results.quic?.handshake) check(results.quic.handshake.scenario.title, results.quic.handshake.rows);
   return out;
 }

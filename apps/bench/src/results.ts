@@ -1,7 +1,13 @@
 import type { BundleSize } from "./bundle-size.js";
 import type { ColdImport } from "./cold-import.js";
-import type { StreamSample, ThroughputSample } from "./job.js";
-import type { Protocol, StreamScenario, ThroughputScenario } from "./scenarios.js";
+import type { DownloadSample, HandshakeSample, StreamSample, ThroughputSample } from "./job.js";
+import type {
+  DownloadScenario,
+  HandshakeScenario,
+  Protocol,
+  StreamScenario,
+  ThroughputScenario,
+} from "./scenarios.js";
 
 /** The raw numbers of one run, as written to results/latest.json. */
 
@@ -18,8 +24,11 @@ export interface RowResult<T> {
   readonly clientId: string;
   readonly label: string;
   readonly protocol: Protocol;
-  readonly isUndiciReference: boolean;
+  /** The row ratios are taken against: undici for HTTP/1.1 and HTTP/2, gtlsclient and node:tls for QUIC. */
+  readonly isReference: boolean;
   readonly mayFail: string | null;
+  /** A caveat the table prints with the row, e.g. that gtlsclient verifies no certificate. */
+  readonly note: string | null;
   /** Every successful round, in run order. */
   readonly rounds: readonly Round<T>[];
   /** The round the tables show (see `pickBest`), or null when every round failed. */
@@ -38,6 +47,23 @@ export interface StreamResult {
   readonly rows: readonly RowResult<StreamSample>[];
 }
 
+export interface DownloadResult {
+  readonly scenario: DownloadScenario;
+  readonly rows: readonly RowResult<DownloadSample>[];
+}
+
+export interface HandshakeResult {
+  readonly scenario: HandshakeScenario;
+  readonly rows: readonly RowResult<HandshakeSample>[];
+}
+
+/** The QUIC rows of issue 5, all against one caddy. */
+export interface QuicResults {
+  readonly server: { readonly name: string; readonly version: string };
+  readonly downloads: readonly DownloadResult[];
+  readonly handshake: HandshakeResult | null;
+}
+
 export interface RunSettings {
   readonly quick: boolean;
   readonly warmupMs: number;
@@ -45,6 +71,10 @@ export interface RunSettings {
   readonly rounds: number;
   readonly streamBytes: number;
   readonly importRuns: number;
+  /** The measured window of each QUIC download row (10 MiB) and handshake row, after a warm-up. */
+  readonly quicDownloadMs: number;
+  readonly quicHandshakeWarmupMs: number;
+  readonly quicHandshakeMs: number;
   /** Longest wait for a quiet machine before one round. */
   readonly quietWaitMs: number;
   /** Longest total of those waits over the run, so the run stays within its time budget. */
@@ -67,6 +97,8 @@ export interface RunResults {
   readonly server: { readonly name: string; readonly version: string; readonly threads: number };
   readonly throughput: readonly ThroughputResult[];
   readonly stream: StreamResult | null;
+  /** Null when no QUIC row was selected. */
+  readonly quic: QuicResults | null;
   readonly coldImports: readonly ColdImport[];
   readonly bundle: BundleSize | null;
 }
@@ -76,10 +108,17 @@ export interface RunResults {
  * frequency, a GC at a bad moment) only ever slows a round down, so the best round is the
  * closest to what the client itself costs; every round stays in the JSON.
  */
-export function pickBest<T extends ThroughputSample | StreamSample>(rounds: readonly T[]): T | null {
+export function pickBest<T extends ThroughputSample | StreamSample | DownloadSample | HandshakeSample>(
+  rounds: readonly T[],
+): T | null {
   let best: T | null = null;
   for (const round of rounds) {
-    if (best === null || round.bytes / round.seconds > best.bytes / best.seconds) best = round;
+    if (best === null || rate(round) > rate(best)) best = round;
   }
   return best;
+}
+
+/** What "faster" means for a round: bytes per second, or handshakes per second. */
+function rate(sample: ThroughputSample | StreamSample | DownloadSample | HandshakeSample): number {
+  return ("handshakes" in sample ? sample.handshakes : sample.bytes) / sample.seconds;
 }

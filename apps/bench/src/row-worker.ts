@@ -1,8 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ClientHandle, type Exchange, findClient } from "./clients.js";
-import type { Job, StreamJob, StreamSample, ThroughputJob, ThroughputSample, WorkerReply } from "./job.js";
+import type {
+  Job,
+  Sample,
+  StreamJob,
+  StreamSample,
+  ThroughputJob,
+  ThroughputSample,
+  WorkerReply,
+} from "./job.js";
 import { cpuMicros, cpuShares, elapsedSeconds, readEdge } from "./measure-window.js";
-import { currentRss, openSockets, peakRss, resetPeakRss } from "./proc-stat.js";
+import { currentRss, openSockets, peakRss, pollPeakRss, resetPeakRss } from "./proc-stat.js";
+import { runDownloads, runHandshakes } from "./quic-rows.js";
 
 /**
  * One row of the bench in a fresh process: one client, one scenario. A fresh process per row
@@ -14,20 +23,6 @@ async function waitOrSettle(ms: number, work: Promise<unknown>): Promise<void> {
   const controller = new AbortController();
   await Promise.race([sleep(ms, undefined, { signal: controller.signal }).catch(() => {}), work]);
   controller.abort();
-}
-
-/** Tracks the highest RSS by polling, for kernels that refuse to reset VmHWM. */
-function pollPeakRss(): { stop(): number } {
-  let peak = currentRss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, currentRss());
-  }, 20);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, currentRss());
-    },
-  };
 }
 
 async function runThroughput(
@@ -120,8 +115,10 @@ async function runStream(job: StreamJob, handle: ClientHandle): Promise<StreamSa
   };
 }
 
-async function run(job: Job): Promise<ThroughputSample | StreamSample> {
+async function run(job: Job): Promise<Sample> {
   if (job.injectFailure) throw new Error("failure injected with --inject-failure");
+  if (job.kind === "download") return runDownloads(job);
+  if (job.kind === "handshake") return runHandshakes(job);
   const client = findClient(job.protocol, job.clientId);
   // Counted before the client opens anything: some (node:http2) connect in open().
   const socketsBefore = openSockets();
@@ -135,7 +132,7 @@ async function run(job: Job): Promise<ThroughputSample | StreamSample> {
   }
 }
 
-function reply(message: WorkerReply<ThroughputSample | StreamSample>): void {
+function reply(message: WorkerReply<Sample>): void {
   // Exit as soon as the reply is out: keep-alive sockets and agents would otherwise hold the
   // process open, and a row's figures are already taken.
   process.send?.(message, () => process.exit(0));

@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Job, StreamSample, ThroughputSample, WorkerReply } from "./job.js";
+import type { Job, Sample, WorkerReply } from "./job.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 
 const WORKER = fileURLToPath(new URL("./row-worker.js", import.meta.url));
@@ -17,10 +17,7 @@ function tail(text: string, limit = 4096): string {
 }
 
 /** Runs one row in a fresh Node process and resolves with its sample or its error, never rejecting. */
-export function runWorker<T extends ThroughputSample | StreamSample>(
-  job: Job,
-  options: RunWorkerOptions,
-): Promise<WorkerReply<T>> {
+export function runWorker<T extends Sample>(job: Job, options: RunWorkerOptions): Promise<WorkerReply<T>> {
   return new Promise((resolve) => {
     // execArgv is set, not inherited, so a profiler or inspector flag on the orchestrator does
     // not end up in every row (and a row's flags are exactly what the options say).

@@ -1,6 +1,6 @@
-/** What the bench measures: the scenarios of issue 6, and the files h2o serves for them. */
+/** What the bench measures: the scenarios of issue 6 and issue 5, and the files the servers serve for them. */
 
-export type Protocol = "h1" | "h2";
+export type Protocol = "h1" | "h2" | "h3";
 
 /** A fixed-time load: `inFlight` requests always outstanding, each answered in full. */
 export interface ThroughputScenario {
@@ -25,7 +25,31 @@ export interface StreamScenario {
   readonly responseBytes: number;
 }
 
-export type Scenario = ThroughputScenario | StreamScenario;
+/**
+ * Downloads of one large file from caddy, one after another over one connection (a new one per
+ * download for gtlsclient, a process of its own), each read in full as it arrives.
+ */
+export interface DownloadScenario {
+  readonly kind: "download";
+  readonly id: string;
+  readonly title: string;
+  /** The file under caddy's document root. */
+  readonly fileName: string;
+  readonly bytes: number;
+  /** Measure for at least this long, and at least one download. */
+  readonly measureMs: number;
+}
+
+/** QUIC handshakes to caddy, one at a time for a fixed time: connect, complete the handshake, close. */
+export interface HandshakeScenario {
+  readonly kind: "handshake";
+  readonly id: string;
+  readonly title: string;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+}
+
+export type Scenario = ThroughputScenario | StreamScenario | DownloadScenario | HandshakeScenario;
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -102,5 +126,45 @@ export function streamScenario(bytes: number): StreamScenario {
     title: `streamed ${size} download`,
     path: "/stream.bin",
     responseBytes: bytes,
+  };
+}
+
+/** The size of the file every QUIC run downloads; the full run adds {@link H3_FULL_RUN_BYTES}. */
+export const H3_DOWNLOAD_BYTES = 10 * MiB;
+/** The full run's larger download: long enough that connection start-up and ramp-up fade out. */
+export const H3_FULL_RUN_BYTES = 100 * MiB;
+
+/** The downloads from caddy: 10 MiB, and in the full run 100 MiB as well (one measured download). */
+export function downloadScenarios(quick: boolean, measureMs: number): readonly DownloadScenario[] {
+  const ten: DownloadScenario = {
+    kind: "download",
+    id: "h3-download",
+    title: "10 MiB download from caddy",
+    fileName: "10m.bin",
+    bytes: H3_DOWNLOAD_BYTES,
+    measureMs,
+  };
+  if (quick) return [ten];
+  return [
+    ten,
+    {
+      kind: "download",
+      id: "h3-download-100m",
+      title: "100 MiB download from caddy",
+      fileName: "100m.bin",
+      bytes: H3_FULL_RUN_BYTES,
+      measureMs: 0,
+    },
+  ];
+}
+
+/** Connect, handshake, close, again and again for `measureMs` after `warmupMs`. */
+export function handshakeScenario(warmupMs: number, measureMs: number): HandshakeScenario {
+  return {
+    kind: "handshake",
+    id: "h3-handshake",
+    title: "QUIC handshakes to caddy, one at a time",
+    warmupMs,
+    measureMs,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * nq's QUIC v1 client (`quic.connectQuic` of `@nq/transport-h3-quic`) against two HTTP/3 stacks
  * nobody on this project wrote: caddy (quic-go 0.29) and gtlsserver (ngtcp2 0.12 with GnuTLS),
- * through a minimal HTTP/3 GET of the harness's own (`h3-minimal.ts`). Every server here passed
+ * through the package's minimal HTTP/3 client (`h3.MinimalH3Client`). Every server here passed
  * gtlsclient's self-check in the global setup, so a failure is the client's.
  *
  * Per server: the handshake (ALPN h3, the run's leaf as the peer certificate, verified against
@@ -16,8 +16,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTestPki, UdpImpairmentShim } from "@nq/testkit";
 import { describe, expect, inject, it } from "vitest";
-import { type H3Response, MinimalH3Client } from "./h3-minimal.js";
-import { type ConnectQuicOptions, connectQuic, type QuicSessionUnderTest, quic } from "./quic-client.js";
+import {
+  type ConnectQuicOptions,
+  connectQuic,
+  type FetchedFile,
+  fetchFile,
+  h3 as http3,
+  type MinimalH3Client,
+  type QuicSessionUnderTest,
+  quic,
+} from "./quic-client.js";
 import { retriesSent } from "./servers/gtlsserver.js";
 import type { QuicServerInfo } from "./servers/quic-servers.js";
 import type { TestFile } from "./servers/test-files.js";
@@ -59,7 +67,7 @@ async function withH3<T>(
   try {
     // The server's port, even through the shim: caddy picks its site by host, and the shim is
     // invisible at the HTTP layer.
-    const h3 = await MinimalH3Client.open(session, { authority: `localhost:${server.port}` });
+    const h3 = await http3.MinimalH3Client.open(session, { authority: `localhost:${server.port}` });
     return await use(h3, session);
   } finally {
     await session.close();
@@ -67,7 +75,7 @@ async function withH3<T>(
 }
 
 /** The response is 200 with exactly `expected`'s bytes. */
-function expectFile(response: H3Response, expected: TestFile): void {
+function expectFile(response: FetchedFile, expected: TestFile): void {
   const head = Buffer.from(response.bodyHead).toString("latin1").slice(0, 200);
   expect(response.status, `status (body starts ${JSON.stringify(head)})`).toBe(200);
   expect(response.bodyLength, "body length").toBe(expected.size);
@@ -77,16 +85,16 @@ function expectFile(response: H3Response, expected: TestFile): void {
 /** One line of timing for the test output: size, time, throughput, and the session's counters. */
 function report(
   label: string,
-  response: H3Response,
+  response: FetchedFile,
   session: QuicSessionUnderTest,
   handshakeMs?: number,
 ): void {
   const mib = response.bodyLength / (1024 * 1024);
-  const seconds = response.timing.totalMs / 1000;
+  const seconds = response.totalMs / 1000;
   const { packetsSent, packetsReceived, packetsLost, smoothedRtt } = session.stats;
   console.log(
-    `[quic] ${label}: ${mib.toFixed(1)} MiB in ${response.timing.totalMs.toFixed(0)} ms ` +
-      `(${(mib / seconds).toFixed(2)} MiB/s, headers after ${response.timing.headersMs.toFixed(0)} ms` +
+    `[quic] ${label}: ${mib.toFixed(1)} MiB in ${response.totalMs.toFixed(0)} ms ` +
+      `(${(mib / seconds).toFixed(2)} MiB/s, headers after ${response.headersMs.toFixed(0)} ms` +
       `${handshakeMs === undefined ? "" : `, handshake ${handshakeMs.toFixed(0)} ms`}); ` +
       `packets sent ${packetsSent}, received ${packetsReceived}, lost ${packetsLost}, srtt ${smoothedRtt.toFixed(1)} ms`,
   );
@@ -140,14 +148,24 @@ for (const server of PEERS) {
     });
 
     it("GETs small.txt", { timeout: 20_000 }, async () => {
-      const response = await withH3(server, (h3) => h3.get(`/${SMALL.name}`));
+      const response = await withH3(server, (h3) => fetchFile(h3, `/${SMALL.name}`));
       expectFile(response, SMALL);
       expect(Buffer.from(response.bodyHead).toString()).toBe("hello from the nq QUIC interop suite\n");
     });
 
+    it("HEADs 10m.bin: 200 and its content-length, with no content", { timeout: 20_000 }, async () => {
+      const response = await withH3(server, async (h3) => {
+        const head = await h3.head(`/${TEN_MIB.name}`);
+        return { head, body: await head.bytes() };
+      });
+      expect(response.head.status).toBe(200);
+      expect(response.head.headers).toContainEqual(["content-length", String(TEN_MIB.size)]);
+      expect(response.body.length).toBe(0);
+    });
+
     it("GETs 10 MiB byte for byte", { timeout: 120_000 }, async () => {
       await withH3(server, async (h3, session) => {
-        const response = await h3.get(`/${TEN_MIB.name}`);
+        const response = await fetchFile(h3, `/${TEN_MIB.name}`);
         expectFile(response, TEN_MIB);
         report(`${server.name} ${TEN_MIB.name}`, response, session);
       });
@@ -159,7 +177,7 @@ for (const server of PEERS) {
       await withH3(server, async (h3) => {
         const wanted = [SMALL, ONE_MIB, SMALL, ONE_MIB, SMALL, ONE_MIB, SMALL, ONE_MIB];
         const started = performance.now();
-        const responses = await Promise.all(wanted.map((f) => h3.get(`/${f.name}`)));
+        const responses = await Promise.all(wanted.map((f) => fetchFile(h3, `/${f.name}`)));
         for (const [i, response] of responses.entries()) expectFile(response, wanted[i]!);
         console.log(
           `[quic] ${server.name}: 8 concurrent GETs (4 MiB) in ${(performance.now() - started).toFixed(0)} ms`,
@@ -179,7 +197,7 @@ for (const server of PEERS) {
       await withH3(
         server,
         async (h3, session) => {
-          const response = await h3.get(`/${TEN_MIB.name}`);
+          const response = await fetchFile(h3, `/${TEN_MIB.name}`);
           expectFile(response, TEN_MIB);
           report(`${server.name} ${TEN_MIB.name} through the shim`, response, session);
         },
@@ -210,7 +228,7 @@ describe(`quic ${servers.gtlsRetry.name}`, () => {
   }, async () => {
     const before = retriesSent(servers.gtlsRetry.log).length;
     const qlogsBefore = qlogsWithRetry(servers.gtlsRetry.qlogDir!);
-    const response = await withH3(servers.gtlsRetry, (h3) => h3.get(`/${SMALL.name}`));
+    const response = await withH3(servers.gtlsRetry, (h3) => fetchFile(h3, `/${SMALL.name}`));
     expectFile(response, SMALL);
     // gtlsserver writes its log as it goes; give the last line a moment to reach the file.
     await expect.poll(() => retriesSent(servers.gtlsRetry.log).length, { timeout: 2_000 }).toBe(before + 1);
@@ -226,7 +244,7 @@ describe(`quic ${servers.gtlsRetry.name}`, () => {
 describe(`quic ${servers.gtlsLossy.name}`, () => {
   it("GETs 10 MiB byte for byte with 5% loss each way at the server", { timeout: 240_000 }, async () => {
     await withH3(servers.gtlsLossy, async (h3, session) => {
-      const response = await h3.get(`/${TEN_MIB.name}`);
+      const response = await fetchFile(h3, `/${TEN_MIB.name}`);
       expectFile(response, TEN_MIB);
       // No assertion on the client's packetsLost: while downloading it sends mostly ACK-only
       // packets, whose loss it need not detect; the loss is the server's to draw.

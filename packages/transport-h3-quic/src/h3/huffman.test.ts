@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { HUFFMAN_CODES, HuffmanDecodeError, huffmanDecode } from "./hpack-huffman.js";
+import { H3Error, H3ErrorCode } from "./errors.js";
+import { HUFFMAN_CODES, huffmanDecode } from "./huffman.js";
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ""), "hex"));
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
+
+const decompressionFailed = (pattern: RegExp) =>
+  expect.objectContaining({
+    code: H3ErrorCode.QPACK_DECOMPRESSION_FAILED,
+    message: expect.stringMatching(pattern),
+  });
 
 describe("HPACK Huffman decoder", () => {
   it("has the 257 codes of RFC 7541 Appendix B, a complete prefix code", () => {
@@ -58,15 +65,16 @@ describe("HPACK Huffman decoder", () => {
   });
 
   it("rejects padding longer than 7 bits (RFC 7541 §5.2)", () => {
-    expect(() => huffmanDecode(hex("a8eb 1064 9cbf ff"))).toThrow(HuffmanDecodeError);
+    expect(() => huffmanDecode(hex("a8eb 1064 9cbf ff"))).toThrow(H3Error);
+    expect(() => huffmanDecode(hex("a8eb 1064 9cbf ff"))).toThrow(decompressionFailed(/padding of \d+ bits/));
   });
 
   it("rejects padding that is not the most significant bits of EOS", () => {
     // '0' is 00000 (5 bits): 0x00 is '0' followed by three zero bits of padding.
-    expect(() => huffmanDecode(hex("00"))).toThrow(/padding is not a prefix of EOS/);
+    expect(() => huffmanDecode(hex("00"))).toThrow(decompressionFailed(/padding is not a prefix of EOS/));
   });
 
   it("rejects EOS inside the string", () => {
-    expect(() => huffmanDecode(hex("ffff ffff"))).toThrow(/EOS/);
+    expect(() => huffmanDecode(hex("ffff ffff"))).toThrow(decompressionFailed(/EOS inside the string/));
   });
 });

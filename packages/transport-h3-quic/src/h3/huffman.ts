@@ -1,14 +1,17 @@
 /**
- * The HPACK Huffman code (RFC 7541 Appendix B) and a decoder for it: QPACK (RFC 9204 §4.1.2)
- * reuses HPACK's string literals, and servers Huffman-code response fields whenever it is shorter.
- * Harness code for the QUIC interop tests, not nq's HTTP/3 layer.
+ * The Huffman code of HPACK (RFC 7541 Appendix B) and a decoder for it. QPACK reuses HPACK's
+ * string literals (RFC 9204 §4.1.2), and servers Huffman-code a field whenever that is shorter,
+ * so a client must decode it; this client never encodes with it.
  *
  * @packageDocumentation
  */
 
+import { H3Error, H3ErrorCode } from "./errors.js";
+
 /**
- * `[code, bit length]` of symbols 0–255 and of EOS (256), in symbol order, as RFC 7541 Appendix B
- * lists them (code aligned to the least significant bit).
+ * `[code, bit length]` of symbols 0–255 and of EOS (256), in symbol order, as RFC 7541 Appendix B lists them.
+ *
+ * @alpha
  */
 // biome-ignore format: the table keeps eight symbols a line, as it was generated
 export const HUFFMAN_CODES: readonly (readonly [code: number, bits: number])[] = [
@@ -50,61 +53,59 @@ export const HUFFMAN_CODES: readonly (readonly [code: number, bits: number])[] =
 /** The symbol number of EOS, which must never appear inside a string (RFC 7541 §5.2). */
 const EOS = 256;
 
-// The code as a binary tree over flat arrays: node 0 is the root, `next[2n + bit]` the child of
-// node n for that bit (0 when absent), `symbol[n]` the symbol a leaf stands for (-1 inside).
-const next: number[] = [0, 0];
-const symbol: number[] = [-1];
-for (const [index, [code, bits]] of HUFFMAN_CODES.entries()) {
-  let node = 0;
-  for (let i = bits - 1; i >= 0; i--) {
-    const slot = 2 * node + ((code >>> i) & 1);
-    if (next[slot] === 0) {
-      next[slot] = symbol.length;
-      symbol.push(-1);
-      next.push(0, 0);
+// The code as a binary tree in flat arrays: node 0 is the root, `children[2n + bit]` the child of
+// node n for that bit (0 when there is none), `symbols[n]` the symbol a leaf stands for (-1 for
+// an inner node). 257 leaves make 513 nodes.
+const NODE_COUNT = 2 * HUFFMAN_CODES.length - 1;
+const children = new Int16Array(2 * NODE_COUNT);
+const symbols = new Int16Array(NODE_COUNT).fill(-1);
+{
+  let nodes = 1;
+  for (const [index, [code, bits]] of HUFFMAN_CODES.entries()) {
+    let node = 0;
+    for (let i = bits - 1; i >= 0; i--) {
+      const slot = 2 * node + ((code >>> i) & 1);
+      if (children[slot] === 0) children[slot] = nodes++;
+      node = children[slot]!;
     }
-    node = next[slot]!;
+    symbols[node] = index;
   }
-  symbol[node] = index;
 }
 
-/** A Huffman-coded string that breaks RFC 7541 §5.2. */
-export class HuffmanDecodeError extends Error {
-  static {
-    Object.defineProperty(this.prototype, "name", { value: "HuffmanDecodeError" });
-  }
+function malformed(message: string): H3Error {
+  return new H3Error(H3ErrorCode.QPACK_DECOMPRESSION_FAILED, `Huffman-coded string: ${message}`);
 }
 
 /**
- * Decodes a Huffman-coded HPACK/QPACK string literal. Throws `HuffmanDecodeError` for the
- * errors RFC 7541 §5.2 names: EOS inside the string, padding longer than 7 bits, or padding
- * that is not the most significant bits of EOS (all ones).
+ * Decodes a Huffman-coded string literal, throwing QPACK_DECOMPRESSION_FAILED for EOS inside it or padding that breaks RFC 7541 §5.2.
+ *
+ * @alpha
  */
 export function huffmanDecode(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
+  // Every symbol takes at least 5 bits, so 8/5 of the input bounds the output.
+  const out = new Uint8Array(Math.ceil((bytes.length * 8) / 5));
+  let length = 0;
   let node = 0;
-  // Bits read since the last complete symbol, and whether they were all ones: at the end they
-  // are the padding.
+  // Bits read since the last whole symbol, and whether all were ones: at the end they are the
+  // padding, which must be shorter than a byte and a prefix of EOS (all ones).
   let pending = 0;
   let allOnes = true;
   for (const byte of bytes) {
     for (let i = 7; i >= 0; i--) {
       const bit = (byte >>> i) & 1;
-      node = next[2 * node + bit]!;
-      if (node === 0) throw new HuffmanDecodeError("not a code of RFC 7541 Appendix B");
+      node = children[2 * node + bit]!;
       pending++;
       allOnes &&= bit === 1;
-      const decoded = symbol[node]!;
-      if (decoded >= 0) {
-        if (decoded === EOS) throw new HuffmanDecodeError("EOS inside a string");
-        out.push(decoded);
-        node = 0;
-        pending = 0;
-        allOnes = true;
-      }
+      const symbol = symbols[node]!;
+      if (symbol < 0) continue;
+      if (symbol === EOS) throw malformed("EOS inside the string");
+      out[length++] = symbol;
+      node = 0;
+      pending = 0;
+      allOnes = true;
     }
   }
-  if (pending > 7) throw new HuffmanDecodeError(`padding of ${pending} bits`);
-  if (!allOnes) throw new HuffmanDecodeError("padding is not a prefix of EOS");
-  return Uint8Array.from(out);
+  if (pending > 7) throw malformed(`padding of ${pending} bits`);
+  if (!allOnes) throw malformed("padding is not a prefix of EOS");
+  return out.slice(0, length);
 }

@@ -1,11 +1,15 @@
 /**
- * The QPACK static table (RFC 9204 Appendix A): 99 `[name, value]` entries, indexed from 0.
- * Harness code for the QUIC interop tests.
+ * The QPACK static table (RFC 9204 Appendix A): 99 fixed `[name, value]` entries, indexed from 0,
+ * that field lines can reference instead of spelling a field out.
  *
  * @packageDocumentation
  */
 
-/** RFC 9204 Appendix A, in index order. */
+/**
+ * RFC 9204 Appendix A, in index order.
+ *
+ * @alpha
+ */
 export const QPACK_STATIC_TABLE: readonly (readonly [name: string, value: string])[] = [
   [":authority", ""],
   [":path", "/"],
