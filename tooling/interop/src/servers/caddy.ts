@@ -29,14 +29,11 @@ export interface CaddyOptions {
 }
 
 /**
- * The Caddyfile: HTTPS only on one loopback port (TCP for h1/h2, UDP for h3), the certificate
- * made for this run, and a reverse proxy to httpbin. Caddy's defaults keep the client's Host
- * header upstream, so httpbin's echo names the host and port the client asked for, and add
- * X-Forwarded-For/-Proto/-Host; gunicorn trusts X-Forwarded-Proto from 127.0.0.1
- * (forwarded_allow_ips), so httpbin builds `https://` URLs.
+ * The Caddyfile of every caddy here: HTTPS only on one loopback port (TCP for h1/h2, UDP for h3),
+ * the certificate made for this run, the site's own `directives`, and the two logs
+ * {@link runCaddy} reads when caddy fails: `<dir>/caddy.log` and the JSON `<dir>/access.log`.
  */
-function caddyfile(port: number, options: CaddyOptions): string {
-  const { dir, pki } = options;
+function caddyfile(port: number, dir: string, pki: PkiFiles, directives: readonly string[]): string {
   return `{
 	admin off
 	auto_https disable_redirects
@@ -55,8 +52,7 @@ function caddyfile(port: number, options: CaddyOptions): string {
 https://127.0.0.1:${port}, https://localhost:${port} {
 	bind 127.0.0.1
 	tls ${pki.chain} ${pki.key}
-	reverse_proxy ${new URL(options.upstream).host}
-	log {
+${directives.map((line) => `\t${line}\n`).join("")}	log {
 		output file ${join(dir, "access.log")}
 		format json
 	}
@@ -78,7 +74,11 @@ export async function startCaddy(options: CaddyOptions): Promise<RunningCaddy> {
   const ca = readFileSync(options.pki.ca, "utf8");
   return runCaddy({
     dir: options.dir,
-    caddyfile: (port) => caddyfile(port, options),
+    pki: options.pki,
+    // Caddy's defaults keep the client's Host header upstream, so httpbin's echo names the host
+    // and port the client asked for, and add X-Forwarded-For/-Proto/-Host; gunicorn trusts
+    // X-Forwarded-Proto from 127.0.0.1 (forwarded_allow_ips), so httpbin builds `https://` URLs.
+    directives: [`reverse_proxy ${new URL(options.upstream).host}`],
     ready: (url, server) => waitUntilAnswering(`${url}/get`, options.startTimeout ?? 15_000, { ca, server }),
   });
 }
@@ -87,14 +87,16 @@ export async function startCaddy(options: CaddyOptions): Promise<RunningCaddy> {
 export interface CaddyRun {
   /** A scratch folder of this run: the Caddyfile, caddy's storage and HOME, its logs. */
   readonly dir: string;
-  /** The Caddyfile for a port; it must log to `<dir>/caddy.log` and access-log to `<dir>/access.log`. */
-  readonly caddyfile: (port: number) => string;
+  /** The certificate (and CA) made for this run. */
+  readonly pki: PkiFiles;
+  /** What the site does, one Caddyfile directive a line (`file_server`, `reverse_proxy …`). */
+  readonly directives: readonly string[];
   /** Resolves once the caddy at `url` (`https://127.0.0.1:<port>`) serves what its tests need. */
   readonly ready: (url: string, server: ServerProcess, port: number) => Promise<void>;
 }
 
 /**
- * Runs one caddy with the Caddyfile `run.caddyfile` writes for a port free for TCP and UDP, and
+ * Runs one caddy serving `run.directives` on a port free for TCP and UDP, and
  * resolves once `run.ready` does. When another process takes the port first, caddy fails to
  * bind and a new port is tried; any other failure throws with caddy's log.
  */
@@ -114,7 +116,7 @@ export async function runCaddy(run: CaddyRun): Promise<RunningCaddy> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const port = await freeTcpAndUdpPort();
     const config = join(dir, "Caddyfile");
-    writeFileSync(config, run.caddyfile(port));
+    writeFileSync(config, caddyfile(port, dir, run.pki, run.directives));
     const server = spawnServer(CADDY, ["run", "--config", config, "--adapter", "caddyfile"], {
       env,
       cwd: dir,
