@@ -298,3 +298,21 @@ export class BufferWriter {
     return this.#bytes.slice(0, this.#length);
   }
 }
+
+/**
+ * The bytes of `parts` one after another; a single part comes back as it is, not copied.
+ *
+ * @internal
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

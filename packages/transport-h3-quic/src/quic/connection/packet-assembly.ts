@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 
+import { concatBytes } from "../buffer.js";
 import type { PacketProtectionKeys } from "../crypto/packet-keys.js";
 import { serializeLongHeader, serializeShortHeader } from "../packet/header.js";
 import { type PacketNumberLength, packetNumberLength } from "../packet/packet-number.js";
@@ -136,22 +137,6 @@ export function sealPacket(
           lengthFieldSize: LENGTH_FIELD_SIZE,
         });
   return protectPacket(keys, header, info.packetNumber, payload);
-}
-
-/**
- * Joins the protected packets of one datagram.
- *
- * @internal
- */
-export function concatPackets(packets: readonly Uint8Array[]): Uint8Array {
-  if (packets.length === 1) return packets[0]!;
-  const out = new Uint8Array(packets.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const packet of packets) {
-    out.set(packet, at);
-    at += packet.length;
-  }
-  return out;
 }
 
 interface BuiltPacket {
@@ -307,7 +292,7 @@ function finishDatagram(
     sealed.push(bytes);
     onPacketSealed(ctx, packet, bytes.length, now);
   }
-  const datagram = concatPackets(sealed);
+  const datagram = concatBytes(sealed);
   ctx.counters.bytesSent += datagram.length;
   return { datagram, handshakeSent: packets.some((p) => p.info.space === "handshake") };
 }
@@ -375,7 +360,7 @@ export function assembleCloseDatagram(ctx: ConnectionContext): Uint8Array | unde
     ctx.spaces[packet.info.space].takePacketNumber();
     return sealPacket(packet.info, packet.keys, packet.payload.bytes());
   });
-  const datagram = concatPackets(sealed);
+  const datagram = concatBytes(sealed);
   ctx.counters.packetsSent += sealed.length;
   ctx.counters.bytesSent += datagram.length;
   return datagram;

@@ -21,6 +21,7 @@
  * @packageDocumentation
  */
 
+import { concatBytes } from "../buffer.js";
 import { QuicError, TransportErrorCode } from "../errors.js";
 import { FrameType } from "../frames/frame.js";
 
@@ -287,20 +288,8 @@ export class ReceiveBuffer {
   readAll(): Uint8Array {
     const first = this.read();
     if (first === undefined) return EMPTY;
-    const next = this.read();
-    if (next === undefined) return first;
-    const parts = [first, next];
-    let length = first.length + next.length;
-    for (let part = this.read(); part !== undefined; part = this.read()) {
-      parts.push(part);
-      length += part.length;
-    }
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    const parts = [first];
+    for (let part = this.read(); part !== undefined; part = this.read()) parts.push(part);
+    return concatBytes(parts);
   }
 }

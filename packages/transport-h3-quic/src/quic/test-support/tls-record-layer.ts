@@ -27,6 +27,7 @@
  * @packageDocumentation
  */
 
+import { concatBytes } from "../buffer.js";
 import { aeadOpen, aeadSeal, packetNonce } from "../crypto/aead.js";
 import type { CipherSuite } from "../crypto/cipher-suite.js";
 import { hkdfExpandLabel } from "../crypto/hkdf.js";
@@ -318,7 +319,7 @@ export class TlsRecordClient {
 
   /** Application data received and not yet taken, concatenated. */
   takeApplicationData(): Uint8Array {
-    const out = concat(this.#applicationData);
+    const out = concatBytes(this.#applicationData);
     this.#applicationData = [];
     return out;
   }
@@ -336,7 +337,7 @@ export class TlsRecordClient {
           data.subarray(at, at + this.#maxFragmentLength),
         ),
       );
-    return concat(records);
+    return concatBytes(records);
   }
 
   /** A close_notify alert at the current write level. */
@@ -354,7 +355,7 @@ export class TlsRecordClient {
 
   #receive(bytes: Uint8Array): Uint8Array {
     this.#bytesReceived += bytes.length;
-    this.#buffer = concat([this.#buffer, bytes]);
+    this.#buffer = concatBytes([this.#buffer, bytes]);
     const out: Uint8Array[] = [];
     while (this.#buffer.length >= HEADER_LENGTH) {
       const length = (this.#buffer[3]! << 8) | this.#buffer[4]!;
@@ -366,7 +367,7 @@ export class TlsRecordClient {
       this.#onRecord(recordHeader, fragment);
       out.push(this.#flush());
     }
-    return concat(out);
+    return concatBytes(out);
   }
 
   // Checked as soon as the header is in, so a stream that is not TLS fails at once rather than
@@ -471,7 +472,7 @@ export class TlsRecordClient {
     }
     const records: Uint8Array[] = [];
     for (const { level, data } of byLevel) {
-      const bytes = concat(data);
+      const bytes = concatBytes(data);
       for (let at = 0; at < bytes.length; at += this.#maxFragmentLength)
         records.push(
           this.#record(level, ContentType.handshake, bytes.subarray(at, at + this.#maxFragmentLength)),
@@ -484,7 +485,7 @@ export class TlsRecordClient {
       : this.#write.handshake !== undefined
         ? "handshake"
         : "initial";
-    return concat(records);
+    return concatBytes(records);
   }
 
   #record(level: EncryptionLevel, type: number, content: Uint8Array): Uint8Array {
@@ -513,17 +514,4 @@ export class TlsRecordClient {
     for (let message = reader.next(); message !== undefined; message = reader.next())
       this.messages.push({ direction, level, ...message });
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -13,6 +13,7 @@
 
 import { Buffer } from "node:buffer";
 import { constants, createHash, type KeyObject, sign } from "node:crypto";
+import { concatBytes as joinBytes } from "../buffer.js";
 import { type CipherSuite, cipherSuiteById } from "../crypto/cipher-suite.js";
 import { hashLength, hkdfExpandLabel } from "../crypto/hkdf.js";
 import {
@@ -77,14 +78,9 @@ export interface TestServerFlight {
 
 const MESSAGE_HASH = 254;
 
+/** The bytes of `parts` one after another, for tests that build flights by hand. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 /** Signs a CertificateVerify content with the scheme's parameters (RFC 8446 §4.2.3). */

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 
+import { concatBytes } from "../buffer.js";
 import type { QuicClientConnection } from "../connection/client-connection.js";
 import type { QuicCloseInfo } from "../connection/connection-events.js";
 import { QuicError, TransportErrorCode } from "../errors.js";
@@ -215,17 +216,7 @@ export class SessionStream implements QuicStream {
 
   async bytes(): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
-    let length = 0;
-    for await (const part of this) {
-      parts.push(part);
-      length += part.length;
-    }
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    for await (const part of this) parts.push(part);
+    return concatBytes(parts);
   }
 }
