@@ -16,6 +16,23 @@ import type { Protocol } from "./scenarios.js";
  * as the global dispatcher that undici 7's `request()` then uses.
  */
 
+/**
+ * The protocol undici's TLS sockets agreed by ALPN, as the bench reports it (`"2"`, `"1.1"`, or
+ * null before any connection): undici does not say which protocol a response came over.
+ */
+export function observeUndiciAlpn(): { httpVersion(): string | null; stop(): void } {
+  let alpn: string | null = null;
+  const onConnected = (message: unknown) => {
+    const socket = (message as { socket: Partial<TLSSocket> }).socket;
+    if (typeof socket.alpnProtocol === "string") alpn = socket.alpnProtocol;
+  };
+  subscribe("undici:client:connected", onConnected);
+  return {
+    httpVersion: () => (alpn === "h2" ? "2" : alpn === null ? null : "1.1"),
+    stop: () => unsubscribe("undici:client:connected", onConnected),
+  };
+}
+
 /** One request of a scenario. The body is a Buffer, which every client accepts as is. */
 export interface Exchange {
   readonly method: "GET" | "POST";
@@ -367,13 +384,7 @@ function undiciH2(pipelining: number | undefined): ClientDefinition {
         connect: { ca: caPem },
         ...(pipelining === undefined ? {} : { pipelining }),
       });
-      // undici does not say which protocol a response came over; the ALPN of its sockets does.
-      let alpn: string | null = null;
-      const onConnected = (message: unknown) => {
-        const socket = (message as { socket: Partial<TLSSocket> }).socket;
-        if (typeof socket.alpnProtocol === "string") alpn = socket.alpnProtocol;
-      };
-      subscribe("undici:client:connected", onConnected);
+      const alpn = observeUndiciAlpn();
       return {
         async send(exchange) {
           const res = await undiciRequest(exchange.url, {
@@ -383,14 +394,14 @@ function undiciH2(pipelining: number | undefined): ClientDefinition {
           });
           expectOk("undici (h2)", res.statusCode);
           const bytes = (await res.body.arrayBuffer()).byteLength;
-          return { bytes, httpVersion: alpn === "h2" ? "2" : alpn === null ? null : "1.1" };
+          return { bytes, httpVersion: alpn.httpVersion() };
         },
         async stream(url) {
           const res = await undiciRequest(url, { dispatcher });
           return countChunks(res.body);
         },
         async close() {
-          unsubscribe("undici:client:connected", onConnected);
+          alpn.stop();
           await dispatcher.close();
         },
       };

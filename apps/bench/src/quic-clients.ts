@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { connect as tlsConnect } from "node:tls";
 import type * as nq from "niquests";
+import { observeUndiciAlpn } from "./clients.js";
 import type { CaddyTarget } from "./job.js";
 import type { Protocol } from "./scenarios.js";
 
@@ -223,22 +223,16 @@ function undici(protocol: "h1" | "h2"): DownloadClient {
     async open(target) {
       const { Agent, request } = await import("undici");
       const dispatcher = new Agent({ allowH2: protocol === "h2", connect: { ca: target.caPem } });
-      // undici does not say which protocol a response came over; the ALPN of its sockets does.
-      let alpn: string | null = null;
-      const onConnected = (message: unknown) => {
-        const socket = (message as { socket: Partial<TLSSocket> }).socket;
-        if (typeof socket.alpnProtocol === "string") alpn = socket.alpnProtocol;
-      };
-      subscribe("undici:client:connected", onConnected);
+      const alpn = observeUndiciAlpn();
       return {
         async download(path, options) {
           const response = await request(`${target.origin}${path}`, { dispatcher });
           expectOk("undici", response.statusCode);
           const received = await consume(response.body, options.sha256);
-          return { ...received, httpVersion: alpn === "h2" ? "2" : alpn === null ? null : "1.1" };
+          return { ...received, httpVersion: alpn.httpVersion() };
         },
         async close() {
-          unsubscribe("undici:client:connected", onConnected);
+          alpn.stop();
           await dispatcher.close();
         },
       };
