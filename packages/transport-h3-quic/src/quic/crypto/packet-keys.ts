@@ -41,13 +41,19 @@ const EMPTY = new Uint8Array(0);
  */
 export function derivePacketProtectionKeys(suite: CipherSuite, secret: Uint8Array): PacketProtectionKeys {
   const hp = hkdfExpandLabel(suite.hash, secret, "quic hp", EMPTY, suite.keyLength);
+  return { ...aeadKeys(suite, secret), hp, headerProtection: new HeaderProtection(suite, hp) };
+}
+
+// The part of the keys a key update replaces: the secret and the AEAD key and IV from it.
+function aeadKeys(
+  suite: CipherSuite,
+  secret: Uint8Array,
+): Pick<PacketProtectionKeys, "suite" | "secret" | "key" | "iv"> {
   return {
     suite,
     secret,
     key: hkdfExpandLabel(suite.hash, secret, "quic key", EMPTY, suite.keyLength),
     iv: hkdfExpandLabel(suite.hash, secret, "quic iv", EMPTY, suite.ivLength),
-    hp,
-    headerProtection: new HeaderProtection(suite, hp),
   };
 }
 
@@ -60,13 +66,5 @@ export function derivePacketProtectionKeys(suite: CipherSuite, secret: Uint8Arra
  */
 export function updatePacketProtectionKeys(keys: PacketProtectionKeys): PacketProtectionKeys {
   const { suite, hp, headerProtection } = keys;
-  const secret = nextTrafficSecret(suite.hash, keys.secret);
-  return {
-    suite,
-    secret,
-    key: hkdfExpandLabel(suite.hash, secret, "quic key", EMPTY, suite.keyLength),
-    iv: hkdfExpandLabel(suite.hash, secret, "quic iv", EMPTY, suite.ivLength),
-    hp,
-    headerProtection,
-  };
+  return { ...aeadKeys(suite, nextTrafficSecret(suite.hash, keys.secret)), hp, headerProtection };
 }
